@@ -18,7 +18,7 @@ WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 ifeq ($(CI),true)
 WARNINGS += -Werror
 endif
-CPPFLAGS += -Ilib -D_GNU_SOURCE
+CPPFLAGS += -Ilib -Ictl -D_GNU_SOURCE
 LDLIBS   += -lpcre2-8 -lhiredis -lpthread
 
 # build/ holds the normal build; build/asan/ the same code with ASan+UBSan.
@@ -50,6 +50,8 @@ MILTER_SRCS = \
 	milter/main.c
 
 CTL_SRCS = \
+	ctl/cmd_check.c \
+	ctl/cmd_postfix_setup.c \
 	ctl/vigiectl.c
 
 UNIT_TESTS = \
