@@ -90,9 +90,9 @@ void log_set_level(enum log_level level)
 }
 
 /* log_emit - format one line and send it to the current target */
-static void log_emit(enum log_level level, int priority, const char *fmt, va_list ap)
+static void log_emit(enum log_level level, int priority, const char *tag,
+                     const char *fmt, va_list ap)
 {
-    static const char *const tags[] = {"error: ", "warning: ", "", "debug: "};
     char text[2048];
     char line[2300];
     struct tm tm;
@@ -106,13 +106,13 @@ static void log_emit(enum log_level level, int priority, const char *fmt, va_lis
     }
     vsnprintf(text, sizeof(text), fmt, ap);
     if (log_fd < 0) {
-        syslog(priority, "%s%s", tags[level], text);
+        syslog(priority, "%s%s", tag, text);
     } else {
         now = time(NULL);
         localtime_r(&now, &tm);
         n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d %s[%ld]: %s%s\n",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec, log_ident, (long)getpid(), tags[level], text);
+                     tm.tm_min, tm.tm_sec, log_ident, (long)getpid(), tag, text);
         if (n > (int)sizeof(line) - 1)
             n = (int)sizeof(line) - 1;
         if (write(log_fd, line, (size_t)n) < 0) {
@@ -122,26 +122,26 @@ static void log_emit(enum log_level level, int priority, const char *fmt, va_lis
     pthread_mutex_unlock(&log_lock);
 }
 
-#define LOG_FUNCTION(name, level, priority)     \
-    void name(const char *fmt, ...)             \
-    {                                           \
-        va_list ap;                             \
-        va_start(ap, fmt);                      \
-        log_emit(level, priority, fmt, ap);     \
-        va_end(ap);                             \
+#define LOG_FUNCTION(name, level, priority, tag)     \
+    void name(const char *fmt, ...)                  \
+    {                                                \
+        va_list ap;                                  \
+        va_start(ap, fmt);                           \
+        log_emit(level, priority, tag, fmt, ap);     \
+        va_end(ap);                                  \
     }
 
-LOG_FUNCTION(msg_debug, LOG_LEVEL_DEBUG, LOG_DEBUG)
-LOG_FUNCTION(msg_info, LOG_LEVEL_INFO, LOG_INFO)
-LOG_FUNCTION(msg_warn, LOG_LEVEL_WARN, LOG_WARNING)
-LOG_FUNCTION(msg_error, LOG_LEVEL_ERROR, LOG_ERR)
+LOG_FUNCTION(msg_debug, LOG_LEVEL_DEBUG, LOG_DEBUG, "debug: ")
+LOG_FUNCTION(msg_info, LOG_LEVEL_INFO, LOG_INFO, "")
+LOG_FUNCTION(msg_warn, LOG_LEVEL_WARN, LOG_WARNING, "warning: ")
+LOG_FUNCTION(msg_error, LOG_LEVEL_ERROR, LOG_ERR, "error: ")
 
 void msg_fatal(const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    log_emit(LOG_LEVEL_ERROR, LOG_CRIT, fmt, ap);
+    log_emit(LOG_LEVEL_ERROR, LOG_CRIT, "fatal: ", fmt, ap);
     va_end(ap);
     exit(1);
 }
@@ -151,7 +151,7 @@ void msg_panic(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    log_emit(LOG_LEVEL_ERROR, LOG_CRIT, fmt, ap);
+    log_emit(LOG_LEVEL_ERROR, LOG_CRIT, "panic: ", fmt, ap);
     va_end(ap);
     abort();
 }
