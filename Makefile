@@ -38,16 +38,22 @@ LIB_SRCS = \
 	lib/netaddr.c \
 	lib/postconf.c \
 	lib/relay.c \
+	lib/rules_action.c \
 	lib/rules_eval.c \
+	lib/rules_expr.c \
+	lib/rules_file.c \
 	lib/rules_lex.c \
 	lib/rules_lists.c \
 	lib/rules_parse.c \
 	lib/snapshot.c \
+	lib/sockdir.c \
 	lib/spamheaders.c
 
 MILTER_SRCS = \
 	milter/callbacks.c \
-	milter/main.c
+	milter/main.c \
+	milter/milter_act.c \
+	milter/milter_ctx.c
 
 CTL_SRCS = \
 	ctl/cmd_check.c \
@@ -69,7 +75,10 @@ FUZZ_TARGETS = \
 	tests/fuzz/fuzz_rules
 
 BENCH_SRCS = \
-	tests/bench/milter_load.c
+	tests/bench/bench_corpus.c \
+	tests/bench/milter_client.c \
+	tests/bench/milter_load.c \
+	tests/bench/milter_wire.c
 
 PROGRAMS = $(BUILD)/vigie-milter $(BUILD)/vigiectl
 
@@ -77,8 +86,9 @@ LIB_OBJS    = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 MILTER_OBJS = $(MILTER_SRCS:%.c=$(BUILD)/%.o)
 CTL_OBJS    = $(CTL_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS   = $(UNIT_TESTS:%=$(BUILD)/%)
+BENCH_OBJS  = $(BENCH_SRCS:%.c=$(BUILD)/%.o)
 
-.PHONY: all check unit unit-asan e2e fuzz bench demo install clean
+.PHONY: all check unit unit-asan milter-test e2e fuzz bench demo install clean
 .SUFFIXES:
 
 all: $(PROGRAMS)
@@ -101,13 +111,17 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/libvigie.a
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
 # check: everything a change must pass; CI runs exactly this.
-check: all unit unit-asan e2e
+check: all unit unit-asan milter-test e2e
 
 unit: $(UNIT_BINS)
 	@sh tests/unit/run.sh $(UNIT_BINS)
 
 unit-asan:
 	$(MAKE) BUILD=build/asan SANITIZE=1 unit
+
+# milter-test: vigie-milter driven by miltertest scripts (no Postfix).
+milter-test: all
+	@sh tests/milter/run.sh $(BUILD)
 
 e2e: all
 	@sh tests/e2e/run.sh $(BUILD)
@@ -117,7 +131,18 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-bench: all
+# build/fuzz/fuzz_NAME: tests/fuzz/fuzz_NAME.c with all of lib/, clang libFuzzer.
+FUZZ_CC    ?= clang
+FUZZ_FLAGS  = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) $(WARNINGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
+
+# milter_load: a Postfix-like milter client that replays the corpus.
+$(BUILD)/tests/bench/milter_load: $(BENCH_OBJS) $(BUILD)/lib/error.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
+
+bench: all $(BUILD)/tests/bench/milter_load
 	@sh tests/bench/run.sh $(BUILD)
 
 demo: all
