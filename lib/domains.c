@@ -4,10 +4,13 @@
  * SYNOPSIS
  *	#include "domains.h"
  * DESCRIPTION
- *	See domains.h. A set is a plain array searched in order: the sets
- *	vigie holds (local domains) are a handful to a few hundred names,
- *	and one lookup costs a few string comparisons per recipient.
+ *	See domains.h. Names are kept in an array (insertion order) and
+ *	indexed by an open-addressing hash table of lower-cased names.
+ *	A subdomain entry is stored with its leading dot, so a lookup of
+ *	"a.b.example" probes "a.b.example", then ".b.example" and
+ *	".example".
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,15 +27,72 @@ static size_t name_length(const char *name)
     return len;
 }
 
-/* entry_matches - does the stored entry match domain (len bytes)? */
-static bool entry_matches(const char *entry, const char *domain, size_t len)
+/* lower - ASCII lower case of one byte */
+static unsigned char lower(unsigned char c)
 {
-    size_t entry_len = strlen(entry);
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
 
-    if (entry[0] == '.')
-        return len > entry_len
-               && strncasecmp(domain + len - entry_len, entry, entry_len) == 0;
-    return len == entry_len && strncasecmp(domain, entry, len) == 0;
+/* name_hash - FNV-1a of the lower-cased len bytes of name */
+static uint64_t name_hash(const char *name, size_t len)
+{
+    uint64_t hash = 14695981039346656037ULL;
+
+    for (size_t i = 0; i < len; i++)
+        hash = (hash ^ lower((unsigned char)name[i])) * 1099511628211ULL;
+    return hash;
+}
+
+/*
+ * slot_find - the slot holding name (len bytes), or the empty slot
+ *	where it would go. The table must have at least one empty slot.
+ */
+static size_t slot_find(const struct domainset *set, const char *name, size_t len)
+{
+    size_t mask = set->slot_count - 1;
+    size_t slot = (size_t)name_hash(name, len) & mask;
+
+    while (set->slots[slot] != 0) {
+        const char *stored = set->names[set->slots[slot] - 1];
+
+        if (strlen(stored) == len && strncasecmp(stored, name, len) == 0)
+            break;
+        slot = (slot + 1) & mask;
+    }
+    return slot;
+}
+
+/* slots_grow - double the hash table and re-insert; -1 on allocation failure */
+static int slots_grow(struct domainset *set)
+{
+    size_t slot_count = set->slot_count ? set->slot_count * 2 : 16;
+    size_t *slots = calloc(slot_count, sizeof(*slots));
+    size_t *old = set->slots;
+
+    if (slots == NULL)
+        return -1;
+    set->slots = slots;
+    set->slot_count = slot_count;
+    for (size_t i = 0; i < set->count; i++)
+        set->slots[slot_find(set, set->names[i], strlen(set->names[i]))] = i + 1;
+    free(old);
+    return 0;
+}
+
+/* names_reserve - room for one more name; -1 on allocation failure */
+static int names_reserve(struct domainset *set)
+{
+    size_t capacity;
+    char **names;
+
+    if (set->count < set->capacity)
+        return 0;
+    capacity = set->capacity ? set->capacity * 2 : 8;
+    if ((names = reallocarray(set->names, capacity, sizeof(*names))) == NULL)
+        return -1;
+    set->names = names;
+    set->capacity = capacity;
+    return 0;
 }
 
 /*
@@ -43,28 +103,22 @@ static bool entry_matches(const char *entry, const char *domain, size_t len)
 int domainset_add(struct domainset *set, const char *name)
 {
     size_t len = name_length(name);
+    size_t slot;
     char *copy;
 
     if (len == 0)
         return 0;
-    for (size_t i = 0; i < set->count; i++)
-        if (strlen(set->names[i]) == len && strncasecmp(set->names[i], name, len) == 0)
-            return 0;
-    if (set->count == set->capacity) {
-        size_t capacity = set->capacity ? set->capacity * 2 : 8;
-        char **names = reallocarray(set->names, capacity, sizeof(*names));
-
-        if (names == NULL)
-            return -1;
-        set->names = names;
-        set->capacity = capacity;
-    }
-    if ((copy = strndup(name, len)) == NULL)
+    if (2 * (set->count + 1) >= set->slot_count && slots_grow(set) < 0)
+        return -1;
+    slot = slot_find(set, name, len);
+    if (set->slots[slot] != 0)
+        return 0;
+    if (names_reserve(set) < 0 || (copy = strndup(name, len)) == NULL)
         return -1;
     for (char *cp = copy; *cp != '\0'; cp++)
-        if (*cp >= 'A' && *cp <= 'Z')
-            *cp = (char)(*cp - 'A' + 'a');
+        *cp = (char)lower((unsigned char)*cp);
     set->names[set->count++] = copy;
+    set->slots[slot] = set->count;
     return 0;
 }
 
@@ -73,10 +127,12 @@ bool domainset_contains(const struct domainset *set, const char *domain)
 {
     size_t len = name_length(domain);
 
-    if (len == 0)
+    if (len == 0 || set->count == 0)
         return false;
-    for (size_t i = 0; i < set->count; i++)
-        if (entry_matches(set->names[i], domain, len))
+    if (set->slots[slot_find(set, domain, len)] != 0)
+        return true;
+    for (size_t i = 1; i < len; i++)
+        if (domain[i] == '.' && set->slots[slot_find(set, domain + i, len - i)] != 0)
             return true;
     return false;
 }
@@ -87,9 +143,8 @@ void domainset_free(struct domainset *set)
     for (size_t i = 0; i < set->count; i++)
         free(set->names[i]);
     free(set->names);
-    set->names = NULL;
-    set->count = 0;
-    set->capacity = 0;
+    free(set->slots);
+    memset(set, 0, sizeof(*set));
 }
 
 /* address_domain - the part after the last '@' of address, or "" */

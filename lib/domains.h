@@ -8,6 +8,9 @@
  *	entry "example.org" matches that domain only; an entry
  *	".example.org" matches every subdomain of example.org (not the
  *	domain itself), like Postfix's table syntax.
+ *
+ *	Lookups cost one hash probe per label of the domain looked up,
+ *	whatever the size of the set (block lists hold many thousands).
  */
 #ifndef VIGIE_DOMAINS_H
 #define VIGIE_DOMAINS_H
@@ -18,9 +21,11 @@
 #include "compiler.h"
 
 struct domainset {
-    char **names;
+    char **names;               /* in insertion order, for listing */
     size_t count;
     size_t capacity;
+    size_t *slots;              /* hash table: index into names + 1, 0 = empty */
+    size_t slot_count;          /* a power of two, > 2 * count; 0 before the first add */
 };
 
 /* domainset_add - copy name in (lower-cased); 0, or -1 on allocation failure */

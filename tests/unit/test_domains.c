@@ -85,14 +85,18 @@ static void test_growth_and_free(void **state)
     char name[32];
 
     (void)state;
-    for (unsigned i = 0; i < 50; i++) {
-        snprintf(name, sizeof(name), "d%u.example", i);
+    for (unsigned i = 0; i < 50000; i++) {
+        snprintf(name, sizeof(name), i % 2 ? "d%u.example" : ".s%u.example", i);
+        assert_int_equal(domainset_add(&set, name), 0);
         assert_int_equal(domainset_add(&set, name), 0);
     }
-    assert_int_equal(set.count, 50);
-    assert_true(domainset_contains(&set, "d0.example"));
-    assert_true(domainset_contains(&set, "d49.example"));
-    assert_false(domainset_contains(&set, "d50.example"));
+    assert_int_equal(set.count, 50000);
+    assert_true(domainset_contains(&set, "D1.example"));
+    assert_true(domainset_contains(&set, "d49999.example"));
+    assert_false(domainset_contains(&set, "d50001.example"));
+    assert_true(domainset_contains(&set, "a.b.s49998.example"));
+    assert_false(domainset_contains(&set, "s49998.example"));
+    assert_false(domainset_contains(&set, "a.d2.example"));
     domainset_free(&set);
     assert_int_equal(set.count, 0);
     assert_null(set.names);
