@@ -1,0 +1,103 @@
+/*
+ * NAME
+ *	redisconn - one thread's connection to Redis, reconnecting on failure
+ * SYNOPSIS
+ *	#include "redisconn.h"
+ * DESCRIPTION
+ *	A redisconn wraps a hiredis context with the settings of
+ *	vigie.conf: address ("host:port", "[v6]:port" or "unix:/path"),
+ *	password (sent with AUTH after each connect; never logged nor put
+ *	in an error message), connect and command timeouts. It connects
+ *	lazily, on the first command. After an I/O error or a timeout the
+ *	context is dropped, because its replies can no longer be matched
+ *	to its commands; the next command reconnects, but not sooner than
+ *	REDISCONN_RETRY_MS after a failed connect, so that a Redis that is
+ *	down costs one connect timeout per interval, not one per message.
+ *
+ *	Commands are never retried: whether a command that failed on the
+ *	wire was executed is unknown, and only the caller knows whether
+ *	doing it twice is harmless.
+ *
+ *	Lua scripts are run with EVALSHA; the digest of each script is
+ *	learnt with SCRIPT LOAD on first use and again when Redis answers
+ *	NOSCRIPT (it restarted or flushed its scripts).
+ *
+ *	Thread safety: NONE. A redisconn belongs to one thread at a time;
+ *	each milter thread (or each connection context) has its own. Two
+ *	threads sharing one would interleave commands on one socket and
+ *	read each other's replies.
+ */
+#ifndef VIGIE_REDISCONN_H
+#define VIGIE_REDISCONN_H
+
+#include <hiredis/hiredis.h>
+
+#include "compiler.h"
+#include "error.h"
+
+#define REDISCONN_RETRY_MS 1000     /* least time between two failed connects */
+#define REDISCONN_EVAL_HEAD 3       /* argv slots redisconn_eval fills in */
+#define REDISCONN_SCRIPTS 8         /* distinct scripts one redisconn remembers */
+
+struct redisconn_params {
+    const char *address;            /* copied */
+    const char *password;           /* copied; "" or NULL = no AUTH */
+    unsigned connect_timeout_ms;    /* 0 = the system's */
+    unsigned timeout_ms;            /* per command; 0 = none */
+};
+
+/* A Lua script; define one static const per script. */
+struct redis_script {
+    const char *name;               /* for error messages */
+    const char *source;
+};
+
+struct redisconn;
+
+/*
+ * redisconn_new - check the address and copy the settings; no I/O
+ *	Returns NULL with err set when the address is malformed or memory
+ *	is short.
+ */
+struct redisconn *redisconn_new(const struct redisconn_params *params,
+                                struct vigie_error *err) WARN_UNUSED;
+
+/* redisconn_free - close and free; NULL is allowed */
+void redisconn_free(struct redisconn *rc);
+
+/*
+ * redisconn_command - run one command (binary-safe arguments)
+ *	Returns the reply (caller frees with freeReplyObject), or NULL with
+ *	err set when Redis cannot be reached, the connection failed, or
+ *	Redis answered with an error.
+ */
+redisReply *redisconn_command(struct redisconn *rc, int argc, const char **argv,
+                              const size_t *argvlen, struct vigie_error *err) WARN_UNUSED;
+
+/*
+ * redisconn_send - pipelining: write one command and return at once
+ *	Its reply is read later by redisconn_receive, in order. Until all
+ *	replies are read, only redisconn_send and redisconn_receive may be
+ *	called. Returns 0, or -1 with err set (the connection is dropped).
+ */
+int redisconn_send(struct redisconn *rc, int argc, const char **argv, const size_t *argvlen,
+                   struct vigie_error *err) WARN_UNUSED;
+
+/* redisconn_receive - the reply to the oldest command sent; as redisconn_command */
+redisReply *redisconn_receive(struct redisconn *rc, struct vigie_error *err) WARN_UNUSED;
+
+/* redisconn_reset - drop the connection (and any reply still due); reconnect on next use */
+void redisconn_reset(struct redisconn *rc);
+
+/*
+ * redisconn_eval - run a Lua script
+ *	argv[0 .. REDISCONN_EVAL_HEAD-1] are filled in here (EVALSHA, the
+ *	digest, the key count) and must point at nothing the caller needs;
+ *	then come nkeys keys and the other arguments, argc slots in all.
+ *	argvlen likewise. Returns as redisconn_command.
+ */
+redisReply *redisconn_eval(struct redisconn *rc, const struct redis_script *script,
+                           int nkeys, int argc, const char **argv, size_t *argvlen,
+                           struct vigie_error *err) WARN_UNUSED;
+
+#endif
