@@ -7,29 +7,27 @@
 #include <string.h>
 
 #include "bayes_cmd.h"
+#include "bayes_conf.h"
+#include "redis_conf.h"
 
 /* bayes_cmd_open - load config_path and build everything; 0, or -1 with err set */
 int bayes_cmd_open(struct bayes_cmd *b, const char *config_path, struct vigie_error *err)
 {
-    static const struct bayes_params bayes_defaults = BAYES_PARAMS_DEFAULT;
-    static const struct tokenize_params tokenize_defaults = TOKENIZE_PARAMS_DEFAULT;
-    struct redisconn_params rp;
+    struct tokenize_params tp;
 
     memset(b, 0, sizeof(*b));
-    b->params = bayes_defaults;
     if ((b->config = config_load(config_path, err)) == NULL)
         return -1;
-    rp.address = b->config->redis_address;
-    rp.password = b->config->redis_password;
-    rp.connect_timeout_ms = b->config->redis_connect_timeout_ms;
-    rp.timeout_ms = b->config->redis_timeout_ms > BAYES_CMD_TIMEOUT_MS
-                    ? b->config->redis_timeout_ms : BAYES_CMD_TIMEOUT_MS;
+    bayes_conf_params(b->config, &b->params, &tp);
     if (bayes_params_check(&b->params, err) < 0
-        || (b->rc = redisconn_new(&rp, err)) == NULL
+        || (b->rc = redis_conf_connect(b->config,
+                                       b->config->redis_timeout_ms > BAYES_CMD_TIMEOUT_MS
+                                       ? b->config->redis_timeout_ms : BAYES_CMD_TIMEOUT_MS,
+                                       err)) == NULL
         || (b->store = bayes_store_new(b->rc, b->config->redis_prefix, &b->params, err)) == NULL)
         return -1;
     for (unsigned i = 0; i < BAYES_STORE_PIPELINE; i++)
-        if ((b->tokenizers[i] = tokenizer_new(&tokenize_defaults, err)) == NULL)
+        if ((b->tokenizers[i] = tokenizer_new(&tp, err)) == NULL)
             return -1;
     return 0;
 }

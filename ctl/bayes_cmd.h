@@ -4,10 +4,11 @@
  * SYNOPSIS
  *	#include "bayes_cmd.h"
  * DESCRIPTION
- *	bayes_cmd_open reads vigie.conf for the Redis settings and builds
- *	the Bayes engine as the milter runs it: tokenizers, a Redis
- *	connection and a store, with the built-in Bayes and tokenizer
- *	parameters (bayes.h, tokenize.h). There is one tokenizer per
+ *	bayes_cmd_open reads vigie.conf and builds the Bayes engine as
+ *	the milter runs it: tokenizers, a Redis connection and a store,
+ *	with the Bayes and tokenizer parameters of vigie.conf
+ *	(bayes_conf.h), so that what is learnt here is what the milter
+ *	reads. There is one tokenizer per
  *	fetch the store can have pending (BAYES_STORE_PIPELINE), so that
  *	a batch can tokenize a message while the counts of the previous
  *	one are on their way.

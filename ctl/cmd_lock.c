@@ -8,9 +8,9 @@
  *	vigiectl reset [-c vigie.conf] [-l LIMIT] KEY
  * DESCRIPTION
  *	lock USER refuses every later message of the SASL user USER,
- *	for DURATION (90s, 10m, 2h, 1d, 1w) or until unlocked (the
- *	default, LOCK_DEFAULT_EXPIRY). Without USER, lists the locked
- *	accounts.
+ *	for DURATION (90s, 10m, 2h, 1d, 1w), by default for
+ *	lock_default_expiry of vigie.conf (0: until unlocked). Without
+ *	USER, lists the locked accounts.
  *
  *	unlock USER lifts the lock and resets USER's counters (as reset
  *	does): a lock set by a limit would otherwise come back with the
@@ -27,6 +27,7 @@
  *	when USER was not locked), 2 for bad usage.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -55,6 +56,7 @@ struct lock_opts {
     const char *command;        /* "lock", "unlock", "reset" */
     const char *config_path;
     unsigned long seconds;      /* lock -t */
+    bool timed;                 /* -t given; else lock_default_expiry */
     const char *reason;         /* lock -r */
     const char *limit;          /* reset -l */
     const char *target;         /* USER or KEY; NULL for lock's list */
@@ -82,7 +84,8 @@ static void record(struct limits_cmd *lc, const struct lock_opts *o, const char 
     } else {
         (void)alert_add(&alert, "detail", detail);
     }
-    if (alerts_stream_add(lc->rc, lc->prefix, ALERT_DEFAULT_STREAM_MAXLEN, &alert, &err) < 0)
+    if (alerts_stream_add(lc->rc, lc->prefix, lc->settings.alerts.stream_maxlen, &alert,
+                          &err) < 0)
         fprintf(stderr, "vigiectl %s: not recorded in the alert stream: %s\n", o->command,
                 err.msg);
 }
@@ -161,14 +164,13 @@ static int parse_opts(int argc, char **argv, struct lock_opts *o)
                           : strcmp(o->command, "reset") == 0 ? "c:l:" : "c:";
     int c;
 
-    o->seconds = LOCK_DEFAULT_EXPIRY;
     o->reason = "locked by the administrator";
     optind = 1;
     while ((c = getopt(argc, argv, optstring)) != -1) {
         if (c == 'c')
             o->config_path = optarg;
         else if (c == 't' && ratelimit_duration_parse(optarg, &o->seconds) == 0)
-            continue;
+            o->timed = true;
         else if (c == 'r')
             o->reason = optarg;
         else if (c == 'l')
@@ -194,7 +196,13 @@ static int run(int argc, char **argv, const char *command,
 
     if ((status = parse_opts(argc, argv, &o)) != 0)
         return status;
-    status = limits_cmd_open(&lc, o.config_path, 0, &err) < 0 ? 1 : act(&lc, &o, &err);
+    if (limits_cmd_open(&lc, o.config_path, 0, &err) < 0) {
+        status = 1;
+    } else {
+        if (!o.timed)
+            o.seconds = lc.config->lock_default_expiry;
+        status = act(&lc, &o, &err);
+    }
     if (err.msg[0] != '\0')
         fprintf(stderr, "vigiectl %s: %s\n", command, err.msg);
     limits_cmd_close(&lc);

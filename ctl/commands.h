@@ -18,7 +18,16 @@ struct command {
     const char *usage;          /* one line: arguments and purpose */
 };
 
+int cmd_alerts(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
+int cmd_dkim_keygen(int argc, char **argv);
+int cmd_learn(int argc, char **argv);
+int cmd_lock(int argc, char **argv);
 int cmd_postfix_setup(int argc, char **argv);
+int cmd_reset(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_unlock(int argc, char **argv);
+int cmd_usage(int argc, char **argv);
 
 #endif

@@ -11,22 +11,19 @@
 #include <unistd.h>
 
 #include "limits_cmd.h"
+#include "ratelimit_conf.h"
+#include "redis_conf.h"
 
 /* limits_cmd_open - load config_path and make the connection */
 int limits_cmd_open(struct limits_cmd *lc, const char *config_path, unsigned timeout_ms,
                     struct vigie_error *err)
 {
-    struct redisconn_params rp;
-
     memset(lc, 0, sizeof(*lc));
     if ((lc->config = config_load(config_path ? config_path : VIGIE_DEFAULT_CONFIG, err)) == NULL)
         return -1;
-    rp.address = lc->config->redis_address;
-    rp.password = lc->config->redis_password;
-    rp.connect_timeout_ms = lc->config->redis_connect_timeout_ms;
-    rp.timeout_ms = timeout_ms != 0 ? timeout_ms : lc->config->redis_timeout_ms;
+    ratelimit_conf_settings(lc->config, &lc->settings);
     lc->prefix = lc->config->redis_prefix;
-    return (lc->rc = redisconn_new(&rp, err)) != NULL ? 0 : -1;
+    return (lc->rc = redis_conf_connect(lc->config, timeout_ms, err)) != NULL ? 0 : -1;
 }
 
 /* limits_cmd_close - free what limits_cmd_open built */

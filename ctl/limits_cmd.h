@@ -4,11 +4,13 @@
  * SYNOPSIS
  *	#include "limits_cmd.h"
  * DESCRIPTION
- *	limits_cmd_open reads vigie.conf for the Redis settings and opens
- *	a connection as the daemons do (redis_prefix, password, timeouts).
- *	timeout_ms, when not 0, replaces redis_timeout (a blocking XREAD
- *	needs longer). The helpers print times and durations the same way
- *	in every command.
+ *	limits_cmd_open reads vigie.conf and opens a connection as the
+ *	daemons do (redis_conf.h: address or sentinels, password,
+ *	timeouts); timeout_ms, when not 0, replaces redis_timeout (a
+ *	blocking XREAD needs longer). It reads the rate-limit settings as
+ *	the daemons do too (ratelimit_conf.h: alert_stream_maxlen, ...).
+ *	The helpers print times and durations the same way in every
+ *	command.
  */
 #ifndef VIGIE_CTL_LIMITS_CMD_H
 #define VIGIE_CTL_LIMITS_CMD_H
@@ -24,6 +26,7 @@ struct limits_cmd {
     struct vigie_config *config;
     struct redisconn *rc;
     const char *prefix;         /* config->redis_prefix */
+    struct ratelimit_settings settings;     /* from config (strings borrowed) */
 };
 
 /* limits_cmd_open - load config_path (NULL: the default) and connect lazily; 0 or -1 */

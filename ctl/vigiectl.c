@@ -14,7 +14,16 @@
 
 static const struct command commands[] = {
     {"check", cmd_check, "check [-c vigie.conf] [--rules FILE]   validate config and rules"},
+    {"learn", cmd_learn, "learn [-c vigie.conf] [--forget] [--user SCOPE] [-q] spam|ham PATH...   teach Bayes"},
+    {"classify", cmd_classify, "classify [-c vigie.conf] [--user SCOPE] PATH...   Bayes verdict of messages"},
+    {"dkim-keygen", cmd_dkim_keygen, "dkim-keygen DOMAIN SELECTOR [-d DIR] [-b BITS]   make a DKIM key"},
     {"postfix-setup", cmd_postfix_setup, "postfix-setup [-c vigie.conf]   print the main.cf lines"},
+    {"alerts", cmd_alerts, "alerts [-c vigie.conf] [-n COUNT] [-f]   recent alerts; -f follows them"},
+    {"usage", cmd_usage, "usage [-c vigie.conf] KEY   a user's (or key's) counts against its limits"},
+    {"top", cmd_top, "top [-c vigie.conf] [-n COUNT]   the keys closest to their limits"},
+    {"lock", cmd_lock, "lock [-c vigie.conf] [-t DURATION] [-r REASON] [USER]   lock out a SASL user (list locks)"},
+    {"unlock", cmd_unlock, "unlock [-c vigie.conf] USER   lift the lock and reset the user's counters"},
+    {"reset", cmd_reset, "reset [-c vigie.conf] [-l LIMIT] KEY   forget a key's counters"},
 };
 
 /* usage - the list of commands, on out */

@@ -42,9 +42,11 @@
 /* split - command's words into words[] (pointers into copy); count, or -1 */
 static int split(char *copy, char **words)
 {
+    char *save = NULL;
     int n = 0;
 
-    for (char *w = strtok(copy, " \t"); w != NULL; w = strtok(NULL, " \t")) {
+    /* strtok_r: alerts are run from several threads at once. */
+    for (char *w = strtok_r(copy, " \t", &save); w != NULL; w = strtok_r(NULL, " \t", &save)) {
         if (n == ALERT_MAX_ARGS)
             return -1;
         words[n++] = w;

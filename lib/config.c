@@ -14,6 +14,7 @@
  *	'#' is a comment; a '#' elsewhere is part of the value, as in
  *	Postfix's main.cf, so that a password may contain one.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +23,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "alerts.h"
 #include "config.h"
+#include "dkim.h"
+#include "dmarc.h"
 #include "postconf.h"
+#include "ratelimit.h"
+#include "redis_sentinel.h"
 
 #define CONFIG_FILE_MAX  (1024 * 1024)
 #define MSEC_MAX         600000u       /* ten minutes */
@@ -41,6 +47,15 @@ enum key_type {
     KEY_HOSTNAME,               /* a host name (no default: gethostname) */
     KEY_DOMAINS,                /* domain names (no default: Postfix or none) */
     KEY_NETWORKS,               /* networks (no default: Postfix or none) */
+    KEY_BOOL,                   /* yes/no, on/off, true/false */
+    KEY_UINT,                   /* a whole number from the key's min to max */
+    KEY_NAMESERVER,             /* "" or an IPv4 address, optionally ":port" */
+    KEY_DOUBLE,                 /* a decimal number from the key's dmin to dmax */
+    KEY_SIZE,                   /* bytes, "512k", "2M" (powers of 1024); min to max */
+    KEY_DURATION,               /* seconds, "300s", "10m", "12h", "180d"; min to max */
+    KEY_COMMAND,                /* "" or an absolute path and arguments (alerts.h) */
+    KEY_REPLY,                  /* "CODE X.Y.Z text": struct config_reply */
+    KEY_SENTINELS,              /* "" or "host:port, ..." (redis_sentinel.h) */
 };
 
 #define KEY_NONEMPTY 1u         /* "" is refused */
@@ -54,9 +69,17 @@ struct config_key {
     unsigned flags;
     int (*choice_parse)(const char *word);      /* KEY_ENUM: value or -1 */
     const char *choices;        /* KEY_ENUM: for messages */
+    unsigned min;               /* KEY_UINT, KEY_SIZE, KEY_DURATION: smallest value */
+    unsigned max;               /* KEY_UINT, KEY_SIZE, KEY_DURATION: largest value */
+    double dmin;                /* KEY_DOUBLE: smallest value */
+    double dmax;                /* KEY_DOUBLE: largest value */
 };
 
 static int fail_policy_parse(const char *word);
+static int ratelimit_counter_parse(const char *word);
+static int dmarc_quarantine_parse(const char *word);
+static int bayes_headers_parse(const char *word);
+static int bayes_per_user_parse(const char *word);
 
 #define FIELD(name) offsetof(struct vigie_config, name)
 
@@ -69,6 +92,31 @@ static const struct config_key config_keys[] = {
     {.name = "user", .type = KEY_STRING, .def = "vigie", .offset = FIELD(user)},
     {.name = "group", .type = KEY_STRING, .def = "", .offset = FIELD(group)},
     {.name = "pid_file", .type = KEY_PATH, .def = "", .offset = FIELD(pid_file)},
+    {.name = "policy_socket_group", .type = KEY_STRING, .def = "",
+     .offset = FIELD(policy_socket_group)},
+    {.name = "policy_threads", .type = KEY_UINT, .def = "4", .offset = FIELD(policy_threads),
+     .min = 1, .max = 64},
+    {.name = "policy_max_connections", .type = KEY_UINT, .def = "1000",
+     .offset = FIELD(policy_max_connections), .min = 1, .max = 100000},
+    {.name = "policy_idle_timeout", .type = KEY_DURATION, .def = "600s",
+     .offset = FIELD(policy_idle_timeout), .min = 1, .max = 86400},
+    {.name = "policy_max_request", .type = KEY_SIZE, .def = "16k",
+     .offset = FIELD(policy_max_request), .min = 1024, .max = 1u << 20},
+    {.name = "policy_max_attributes", .type = KEY_UINT, .def = "100",
+     .offset = FIELD(policy_max_attributes), .min = 32, .max = 10000},
+    {.name = "policy_spf", .type = KEY_BOOL, .def = "no", .offset = FIELD(policy_spf)},
+    {.name = "ratelimit_counter", .type = KEY_ENUM, .def = "milter",
+     .offset = FIELD(ratelimit_counter), .choice_parse = ratelimit_counter_parse,
+     .choices = "milter or policyd"},
+    {.name = "greylist_enable", .type = KEY_BOOL, .def = "no", .offset = FIELD(greylist_enable)},
+    {.name = "greylist_delay", .type = KEY_DURATION, .def = "5m",
+     .offset = FIELD(greylist_delay), .min = 1, .max = 86400},
+    {.name = "greylist_retry_window", .type = KEY_DURATION, .def = "2d",
+     .offset = FIELD(greylist_retry_window), .min = 2, .max = 30 * 86400},
+    {.name = "greylist_expiry", .type = KEY_DURATION, .def = "35d",
+     .offset = FIELD(greylist_expiry), .min = 1, .max = 366 * 86400},
+    {.name = "greylist_auto_allow", .type = KEY_UINT, .def = "5",
+     .offset = FIELD(greylist_auto_allow), .min = 0, .max = 1000000},
     {.name = "rules_file", .type = KEY_PATH, .def = "/etc/vigie/vigie.rules",
      .offset = FIELD(rules_file), .flags = KEY_NONEMPTY},
     {.name = "sender_login_maps", .type = KEY_PATH, .def = "",
@@ -88,11 +136,84 @@ static const struct config_key config_keys[] = {
     {.name = "redis_timeout", .type = KEY_MSEC, .def = "250ms",
      .offset = FIELD(redis_timeout_ms)},
     {.name = "redis_prefix", .type = KEY_STRING, .def = "vigie:", .offset = FIELD(redis_prefix)},
+    {.name = "redis_sentinels", .type = KEY_SENTINELS, .def = "",
+     .offset = FIELD(redis_sentinels)},
+    {.name = "redis_sentinel_master", .type = KEY_STRING, .def = "",
+     .offset = FIELD(redis_sentinel_master)},
     {.name = "fail_policy", .type = KEY_ENUM, .def = "accept", .offset = FIELD(fail_policy),
      .choice_parse = fail_policy_parse, .choices = "accept or tempfail"},
     {.name = "local_domains", .type = KEY_DOMAINS, .offset = FIELD(local_domains)},
     {.name = "trusted_networks", .type = KEY_NETWORKS, .offset = FIELD(trusted_networks)},
     {.name = "authserv_id", .type = KEY_HOSTNAME, .offset = FIELD(authserv_id)},
+    {.name = "dns_timeout", .type = KEY_MSEC, .def = "5s", .offset = FIELD(dns_timeout_ms)},
+    {.name = "dns_nameserver", .type = KEY_NAMESERVER, .def = "",
+     .offset = FIELD(dns_nameserver)},
+    {.name = "dns_zone_file", .type = KEY_PATH, .def = "", .offset = FIELD(dns_zone_file)},
+    {.name = "spf_enable", .type = KEY_BOOL, .def = "yes", .offset = FIELD(spf_enable)},
+    {.name = "received_spf_header", .type = KEY_BOOL, .def = "no",
+     .offset = FIELD(received_spf_header)},
+    {.name = "dkim_verify", .type = KEY_BOOL, .def = "yes", .offset = FIELD(dkim_verify)},
+    {.name = "dkim_signing_table", .type = KEY_PATH, .def = "",
+     .offset = FIELD(dkim_signing_table)},
+    {.name = "dkim_key_file", .type = KEY_PATH, .def = "", .offset = FIELD(dkim_key_file)},
+    {.name = "dkim_max_signatures", .type = KEY_UINT, .def = "5",
+     .offset = FIELD(dkim_max_signatures), .min = 1, .max = VDKIM_MAX_SIGNATURES},
+    {.name = "dkim_min_key_bits", .type = KEY_UINT, .def = "1024",
+     .offset = FIELD(dkim_min_key_bits), .min = 1024, .max = 16384},
+    {.name = "dmarc_enable", .type = KEY_BOOL, .def = "yes", .offset = FIELD(dmarc_enable)},
+    {.name = "public_suffix_list", .type = KEY_PATH, .def = DMARC_DEFAULT_PSL,
+     .offset = FIELD(public_suffix_list), .flags = KEY_NONEMPTY},
+    {.name = "dmarc_quarantine", .type = KEY_ENUM, .def = "hold",
+     .offset = FIELD(dmarc_quarantine), .choice_parse = dmarc_quarantine_parse,
+     .choices = "hold or score"},
+    {.name = "bayes_enable", .type = KEY_BOOL, .def = "yes", .offset = FIELD(bayes_enable)},
+    {.name = "bayes_robs", .type = KEY_DOUBLE, .def = "1.0", .offset = FIELD(bayes_robs),
+     .dmin = 0.001, .dmax = 1000},
+    {.name = "bayes_robx", .type = KEY_DOUBLE, .def = "0.6", .offset = FIELD(bayes_robx),
+     .dmin = 0.01, .dmax = 0.99},
+    {.name = "bayes_min_dev", .type = KEY_DOUBLE, .def = "0.45", .offset = FIELD(bayes_min_dev),
+     .dmin = 0, .dmax = 0.49},
+    {.name = "bayes_max_tokens", .type = KEY_UINT, .def = "150",
+     .offset = FIELD(bayes_max_tokens), .min = 0, .max = 100000},
+    {.name = "bayes_spam_cutoff", .type = KEY_DOUBLE, .def = "0.9",
+     .offset = FIELD(bayes_spam_cutoff), .dmin = 0.01, .dmax = 1},
+    {.name = "bayes_ham_cutoff", .type = KEY_DOUBLE, .def = "0.2",
+     .offset = FIELD(bayes_ham_cutoff), .dmin = 0, .dmax = 1},
+    {.name = "bayes_min_learned", .type = KEY_UINT, .def = "200",
+     .offset = FIELD(bayes_min_learned), .min = 0, .max = 100000000},
+    {.name = "bayes_token_ttl", .type = KEY_DURATION, .def = "180d",
+     .offset = FIELD(bayes_token_ttl), .min = 0, .max = 3650 * 86400},
+    {.name = "bayes_token_keep", .type = KEY_UINT, .def = "3",
+     .offset = FIELD(bayes_token_keep), .min = 1, .max = 1000000},
+    {.name = "bayes_cache_tokens", .type = KEY_UINT, .def = "65536",
+     .offset = FIELD(bayes_cache_tokens), .min = 0, .max = 1 << 22},
+    {.name = "bayes_cache_ttl", .type = KEY_DURATION, .def = "300s",
+     .offset = FIELD(bayes_cache_ttl), .min = 0, .max = 86400},
+    {.name = "bayes_header_tokens", .type = KEY_ENUM, .def = "all",
+     .offset = FIELD(bayes_header_tokens), .choice_parse = bayes_headers_parse,
+     .choices = "none, basic or all"},
+    {.name = "bayes_word_pairs", .type = KEY_BOOL, .def = "yes",
+     .offset = FIELD(bayes_word_pairs)},
+    {.name = "bayes_max_bytes", .type = KEY_SIZE, .def = "512k",
+     .offset = FIELD(bayes_max_bytes), .min = 0, .max = 1u << 30},
+    {.name = "bayes_per_user", .type = KEY_ENUM, .def = "off", .offset = FIELD(bayes_per_user),
+     .choice_parse = bayes_per_user_parse, .choices = "off, recipient or domain"},
+    {.name = "bayes_autolearn", .type = KEY_BOOL, .def = "no", .offset = FIELD(bayes_autolearn)},
+    {.name = "bayes_autolearn_spam_score", .type = KEY_DOUBLE, .def = "12.0",
+     .offset = FIELD(bayes_autolearn_spam_score), .dmin = -1000, .dmax = 1000},
+    {.name = "bayes_autolearn_ham_score", .type = KEY_DOUBLE, .def = "0.1",
+     .offset = FIELD(bayes_autolearn_ham_score), .dmin = -1000, .dmax = 1000},
+    {.name = "bayes_autolearn_agree", .type = KEY_DOUBLE, .def = "0.99",
+     .offset = FIELD(bayes_autolearn_agree), .dmin = 0.51, .dmax = 1},
+    {.name = "alert_command", .type = KEY_COMMAND, .def = "", .offset = FIELD(alert_command)},
+    {.name = "alert_timeout", .type = KEY_MSEC, .def = "10s", .offset = FIELD(alert_timeout_ms)},
+    {.name = "alert_stream_maxlen", .type = KEY_UINT, .def = "10000",
+     .offset = FIELD(alert_stream_maxlen), .min = 10, .max = 10000000},
+    {.name = "lock_default_expiry", .type = KEY_DURATION, .def = "0",
+     .offset = FIELD(lock_default_expiry), .min = 0, .max = RATELIMIT_MAX_WINDOW},
+    {.name = "lock_reply", .type = KEY_REPLY,
+     .def = "550 5.7.1 Account locked: contact your mail administrator",
+     .offset = FIELD(lock_reply)},
 };
 
 #define KEY_COUNT (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -100,6 +221,12 @@ static const struct config_key config_keys[] = {
 /* The enum fields are set through an int. */
 _Static_assert(sizeof(enum log_level) == sizeof(int), "enum log_level is not an int");
 _Static_assert(sizeof(enum fail_policy) == sizeof(int), "enum fail_policy is not an int");
+_Static_assert(sizeof(enum ratelimit_counter) == sizeof(int),
+               "enum ratelimit_counter is not an int");
+_Static_assert(sizeof(enum dmarc_quarantine) == sizeof(int),
+               "enum dmarc_quarantine is not an int");
+_Static_assert(sizeof(enum bayes_headers) == sizeof(int), "enum bayes_headers is not an int");
+_Static_assert(sizeof(enum bayes_per_user) == sizeof(int), "enum bayes_per_user is not an int");
 
 /* The public configuration and what only this module needs. */
 struct config_private {
@@ -123,6 +250,79 @@ static int fail_policy_parse(const char *word)
     if (strcasecmp(word, "tempfail") == 0)
         return FAIL_TEMPFAIL;
     return -1;
+}
+
+/* ratelimit_counter_parse - "milter" or "policyd"; -1 otherwise */
+static int ratelimit_counter_parse(const char *word)
+{
+    if (strcasecmp(word, "milter") == 0)
+        return RATELIMIT_COUNTER_MILTER;
+    if (strcasecmp(word, "policyd") == 0)
+        return RATELIMIT_COUNTER_POLICYD;
+    return -1;
+}
+
+/* dmarc_quarantine_parse - "hold" or "score"; -1 otherwise */
+static int dmarc_quarantine_parse(const char *word)
+{
+    if (strcasecmp(word, "hold") == 0)
+        return DMARC_QUARANTINE_HOLD;
+    if (strcasecmp(word, "score") == 0)
+        return DMARC_QUARANTINE_SCORE;
+    return -1;
+}
+
+/* bayes_headers_parse - "none", "basic" or "all"; -1 otherwise */
+static int bayes_headers_parse(const char *word)
+{
+    if (strcasecmp(word, "none") == 0)
+        return BAYES_HEADERS_NONE;
+    if (strcasecmp(word, "basic") == 0)
+        return BAYES_HEADERS_BASIC;
+    if (strcasecmp(word, "all") == 0)
+        return BAYES_HEADERS_ALL;
+    return -1;
+}
+
+/* bayes_per_user_parse - "off", "recipient" or "domain"; -1 otherwise */
+static int bayes_per_user_parse(const char *word)
+{
+    if (strcasecmp(word, "off") == 0)
+        return BAYES_PER_USER_OFF;
+    if (strcasecmp(word, "recipient") == 0)
+        return BAYES_PER_USER_RECIPIENT;
+    if (strcasecmp(word, "domain") == 0)
+        return BAYES_PER_USER_DOMAIN;
+    return -1;
+}
+
+/* key_holds_string - the key's field is a char * that config_free releases */
+static bool key_holds_string(enum key_type type)
+{
+    switch (type) {
+    case KEY_STRING:
+    case KEY_PATH:
+    case KEY_SOCKET:
+    case KEY_REDIS:
+    case KEY_HOSTNAME:
+    case KEY_NAMESERVER:
+    case KEY_COMMAND:
+    case KEY_SENTINELS:
+        return true;
+    case KEY_MODE:
+    case KEY_MSEC:
+    case KEY_ENUM:
+    case KEY_DOMAINS:
+    case KEY_NETWORKS:
+    case KEY_BOOL:
+    case KEY_UINT:
+    case KEY_DOUBLE:
+    case KEY_SIZE:
+    case KEY_DURATION:
+    case KEY_REPLY:
+        return false;
+    }
+    return false;
 }
 
 /* bad_value - the common message for a refused value; returns -1 */
@@ -361,6 +561,245 @@ static int parse_networks(void *field, char *value, const struct value_ctx *ctx,
     return 0;
 }
 
+/* parse_bool - yes/no, on/off, true/false, in any case */
+static int parse_bool(void *field, char *value, const struct value_ctx *ctx,
+                      struct vigie_error *err)
+{
+    static const char *const yes[] = {"yes", "on", "true"};
+    static const char *const no[] = {"no", "off", "false"};
+
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
+            *(bool *)field = strcasecmp(value, yes[i]) == 0;
+            return 0;
+        }
+    }
+    return bad_value(ctx, value, "expected yes or no", err);
+}
+
+/* parse_uint - a whole number within the key's range */
+static int parse_uint(void *field, char *value, const struct value_ctx *ctx,
+                      struct vigie_error *err)
+{
+    size_t digits = strspn(value, "0123456789");
+    unsigned long number;
+    char why[64];
+
+    if (digits == 0 || digits > 9 || value[digits] != '\0')
+        return bad_value(ctx, value, "expected a whole number", err);
+    number = strtoul(value, NULL, 10);
+    if (number < ctx->key->min || number > ctx->key->max) {
+        snprintf(why, sizeof(why), "must be between %u and %u", ctx->key->min, ctx->key->max);
+        return bad_value(ctx, value, why, err);
+    }
+    *(unsigned *)field = (unsigned)number;
+    return 0;
+}
+
+/* parse_nameserver - "" (resolv.conf), or "a.b.c.d" or "a.b.c.d:port" */
+static int parse_nameserver(void *field, char *value, const struct value_ctx *ctx,
+                            struct vigie_error *err)
+{
+    char *colon = strchr(value, ':');
+    struct in_addr addr;
+    bool valid;
+
+    if (colon != NULL)
+        *colon = '\0';
+    valid = *value == '\0' ? colon == NULL : inet_pton(AF_INET, value, &addr) == 1;
+    if (colon != NULL) {
+        *colon = ':';
+        valid = valid && port_valid(colon + 1, strlen(colon + 1));
+    }
+    if (!valid)
+        return bad_value(ctx, value, "expected an IPv4 address, optionally :port", err);
+    return parse_string(field, value, ctx, err);
+}
+
+/* parse_double - a decimal number ("0.9", "-2", "12.5") within the key's range */
+static int parse_double(void *field, char *value, const struct value_ctx *ctx,
+                        struct vigie_error *err)
+{
+    char why[96];
+    double number;
+    char *end;
+
+    /* strtod alone would also take "nan", "inf", hexadecimal and blanks */
+    if (value[strspn(value, "+-.0123456789")] != '\0' || strpbrk(value, "0123456789") == NULL)
+        return bad_value(ctx, value, "expected a number such as 0.9", err);
+    number = strtod(value, &end);
+    if (*end != '\0')
+        return bad_value(ctx, value, "expected a number such as 0.9", err);
+    if (number < ctx->key->dmin || number > ctx->key->dmax) {
+        snprintf(why, sizeof(why), "must be between %g and %g", ctx->key->dmin, ctx->key->dmax);
+        return bad_value(ctx, value, why, err);
+    }
+    *(double *)field = number;
+    return 0;
+}
+
+/* A unit letter after a number, and what it multiplies by. */
+struct unit_scale {
+    char unit;
+    unsigned long long scale;
+};
+
+/*
+ * parse_scaled - digits and an optional unit of units[] (each with its
+ *	multiplier) into *number, within the key's min and max. what
+ *	describes the syntax for the message.
+ */
+static int parse_scaled(unsigned long long *number, const char *value,
+                        const struct unit_scale *units, size_t nunits, const char *what,
+                        const struct value_ctx *ctx, struct vigie_error *err)
+{
+    size_t digits = strspn(value, "0123456789");
+    unsigned long long n;
+    char why[64];
+
+    if (digits == 0 || digits > 9 || (value[digits] != '\0' && value[digits + 1] != '\0'))
+        return bad_value(ctx, value, what, err);
+    n = strtoull(value, NULL, 10);
+    if (value[digits] != '\0') {
+        size_t i;
+
+        for (i = 0; i < nunits && units[i].unit != value[digits]; i++)
+            continue;
+        if (i == nunits)
+            return bad_value(ctx, value, what, err);
+        n *= units[i].scale;
+    }
+    if (n < ctx->key->min || n > ctx->key->max) {
+        snprintf(why, sizeof(why), "must be between %u and %u", ctx->key->min, ctx->key->max);
+        return bad_value(ctx, value, why, err);
+    }
+    *number = n;
+    return 0;
+}
+
+/* parse_size - bytes: "65536", "512k", "2M", "1G" (powers of 1024) */
+static int parse_size(void *field, char *value, const struct value_ctx *ctx,
+                      struct vigie_error *err)
+{
+    static const struct unit_scale units[] = {
+        {'k', 1ull << 10}, {'K', 1ull << 10}, {'m', 1ull << 20}, {'M', 1ull << 20},
+        {'g', 1ull << 30}, {'G', 1ull << 30},
+    };
+    unsigned long long bytes;
+
+    if (parse_scaled(&bytes, value, units, sizeof(units) / sizeof(units[0]),
+                     "expected a size such as 65536, 512k or 2M", ctx, err) < 0)
+        return -1;
+    *(size_t *)field = (size_t)bytes;
+    return 0;
+}
+
+/* parse_duration - seconds: "300", "300s", "10m", "12h", "180d", "2w" */
+static int parse_duration(void *field, char *value, const struct value_ctx *ctx,
+                          struct vigie_error *err)
+{
+    static const struct unit_scale units[] = {
+        {'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 7 * 86400},
+    };
+    unsigned long long seconds;
+
+    if (parse_scaled(&seconds, value, units, sizeof(units) / sizeof(units[0]),
+                     "expected a duration such as 300s, 10m, 12h or 180d", ctx, err) < 0)
+        return -1;
+    *(unsigned *)field = (unsigned)seconds;
+    return 0;
+}
+
+/* parse_command - "" or a program's absolute path and its arguments (alerts.h) */
+static int parse_command(void *field, char *value, const struct value_ctx *ctx,
+                         struct vigie_error *err)
+{
+    struct vigie_error sub;
+
+    if (alerts_command_check(value, &sub) < 0) {
+        error_at(err, ctx->file, ctx->line, "%s", sub.msg);
+        return -1;
+    }
+    return parse_string(field, value, ctx, err);
+}
+
+/* status_valid - an enhanced status code "C.X.Y" of class c (X, Y: 1 to 3 digits) */
+static bool status_valid(const char *text, size_t len, char c)
+{
+    size_t dots = 0;
+    size_t run = 0;             /* digits since the last dot */
+
+    if (len < 5 || len >= sizeof(((struct config_reply *)0)->status) || text[0] != c
+        || text[1] != '.')
+        return false;
+    for (size_t i = 2; i < len; i++) {
+        if (text[i] == '.' && run > 0 && dots == 0) {
+            dots++;
+            run = 0;
+        } else if (text[i] >= '0' && text[i] <= '9' && run < 3) {
+            run++;
+        } else {
+            return false;
+        }
+    }
+    return dots == 1 && run > 0;
+}
+
+/*
+ * parse_reply - "CODE X.Y.Z text": a 4XX or 5XX reply code, an
+ *	enhanced status code of the same class, and a text that a pair of
+ *	double quotes may enclose
+ */
+static int parse_reply(void *field, char *value, const struct value_ctx *ctx,
+                       struct vigie_error *err)
+{
+    struct config_reply *reply = field;
+    char *status = value + strcspn(value, " \t");
+    char *text = status + strspn(status, " \t");
+    size_t status_len = strcspn(text, " \t");
+    size_t len;
+
+    if (status - value != 3 || (value[0] != '4' && value[0] != '5')
+        || strspn(value, "0123456789") != 3)
+        return bad_value(ctx, value, "expected a reply such as 550 5.7.1 Account locked", err);
+    if (!status_valid(text, status_len, value[0]))
+        return bad_value(ctx, value, "expected an enhanced status code of the reply code's"
+                         " class, such as 550 5.7.1", err);
+    memcpy(reply->code, value, 3);
+    reply->code[3] = '\0';
+    memcpy(reply->status, text, status_len);
+    reply->status[status_len] = '\0';
+    text += status_len;
+    text += strspn(text, " \t");
+    len = strlen(text);
+    if (len >= 2 && text[0] == '"' && text[len - 1] == '"') {
+        text++;
+        len -= 2;
+    }
+    if (len == 0)
+        return bad_value(ctx, value, "the reply has no text", err);
+    if ((reply->text = strndup(text, len)) == NULL)
+        return out_of_memory(ctx->file, err);
+    return 0;
+}
+
+/* parse_sentinels - "" or the addresses of Redis Sentinels (redis_sentinel.h) */
+static int parse_sentinels(void *field, char *value, const struct value_ctx *ctx,
+                           struct vigie_error *err)
+{
+    struct sentinel_set *set;
+    struct vigie_error sub;
+
+    if (*value != '\0') {
+        if ((set = sentinel_set_new(value, "master", 0, 0, &sub)) == NULL) {
+            error_at(err, ctx->file, ctx->line, "%s", sub.msg);
+            return -1;
+        }
+        sentinel_set_free(set);
+    }
+    return parse_string(field, value, ctx, err);
+}
+
 typedef int value_parser(void *field, char *value, const struct value_ctx *ctx,
                          struct vigie_error *err);
 
@@ -375,6 +814,15 @@ static value_parser *const parsers[] = {
     [KEY_HOSTNAME] = parse_hostname,
     [KEY_DOMAINS] = parse_domains,
     [KEY_NETWORKS] = parse_networks,
+    [KEY_BOOL] = parse_bool,
+    [KEY_UINT] = parse_uint,
+    [KEY_NAMESERVER] = parse_nameserver,
+    [KEY_DOUBLE] = parse_double,
+    [KEY_SIZE] = parse_size,
+    [KEY_DURATION] = parse_duration,
+    [KEY_COMMAND] = parse_command,
+    [KEY_REPLY] = parse_reply,
+    [KEY_SENTINELS] = parse_sentinels,
 };
 
 /* config_set - parse value (modified in place) into the field of key */
@@ -505,6 +953,35 @@ static int config_from_postfix(struct vigie_config *config, const bool *seen,
     return 0;
 }
 
+/* config_check - relations between keys, which no single value can break */
+static int config_check(const struct vigie_config *config, struct vigie_error *err)
+{
+    if (config->greylist_retry_window <= config->greylist_delay) {
+        error_at(err, config->path, 0, "greylist_retry_window (%us) must be longer than"
+                 " greylist_delay (%us)", config->greylist_retry_window,
+                 config->greylist_delay);
+        return -1;
+    }
+    if (config->bayes_ham_cutoff > config->bayes_spam_cutoff) {
+        error_at(err, config->path, 0, "bayes_ham_cutoff (%g) must not be above"
+                 " bayes_spam_cutoff (%g)", config->bayes_ham_cutoff,
+                 config->bayes_spam_cutoff);
+        return -1;
+    }
+    if (config->bayes_autolearn_ham_score >= config->bayes_autolearn_spam_score) {
+        error_at(err, config->path, 0, "bayes_autolearn_ham_score (%g) must be below"
+                 " bayes_autolearn_spam_score (%g)", config->bayes_autolearn_ham_score,
+                 config->bayes_autolearn_spam_score);
+        return -1;
+    }
+    if (*config->redis_sentinels != '\0' && *config->redis_sentinel_master == '\0') {
+        error_at(err, config->path, 0, "redis_sentinels is set: redis_sentinel_master must"
+                 " name the master the sentinels watch");
+        return -1;
+    }
+    return 0;
+}
+
 /* config_parse - parse text; see config.h */
 struct vigie_config *config_parse(const char *name, const char *text, size_t len,
                                   bool use_postconf, struct vigie_error *err)
@@ -548,6 +1025,8 @@ struct vigie_config *config_parse(const char *name, const char *text, size_t len
     }
     if (status == 0)
         status = config_defaults(priv, name, seen, err);
+    if (status == 0)
+        status = config_check(&priv->pub, err);
     if (status == 0 && use_postconf)
         status = config_from_postfix(&priv->pub, seen, err);
     if (status < 0) {
@@ -598,7 +1077,9 @@ void config_free(struct vigie_config *config)
             domainset_free(field);
         else if (key->type == KEY_NETWORKS)
             netlist_free(field);
-        else if (key->type != KEY_MODE && key->type != KEY_MSEC && key->type != KEY_ENUM)
+        else if (key->type == KEY_REPLY)
+            free(((struct config_reply *)field)->text);
+        else if (key_holds_string(key->type))
             free(*(char **)field);
         free(priv->enum_word[i]);
     }
@@ -622,9 +1103,27 @@ static void dump_network(const struct netnet *net, FILE *out)
         fprintf(out, "[%s]/%u", buf, net->prefix);
 }
 
+/*
+ * dump_units - value in the largest of units (largest first) that
+ *	divides it exactly, else as it is followed by plain
+ */
+static void dump_units(unsigned long long value, const struct unit_scale *units, size_t n,
+                       const char *plain, FILE *out)
+{
+    for (size_t i = 0; i < n && value > 0; i++) {
+        if (value % units[i].scale == 0) {
+            fprintf(out, " %llu%c", value / units[i].scale, units[i].unit);
+            return;
+        }
+    }
+    fprintf(out, " %llu%s", value, plain);
+}
+
 /* config_dump - print every key with its effective value (secrets masked) */
 void config_dump(const struct vigie_config *config, FILE *out)
 {
+    static const struct unit_scale size_units[] = {{'G', 1 << 30}, {'M', 1 << 20}, {'k', 1 << 10}};
+    static const struct unit_scale duration_units[] = {{'d', 86400}, {'h', 3600}, {'m', 60}};
     const struct config_private *priv = (const struct config_private *)config;
 
     fprintf(out, "# read from %s\n", config->path);
@@ -652,6 +1151,20 @@ void config_dump(const struct vigie_config *config, FILE *out)
             fprintf(out, " %ums", *(const unsigned *)field);
         } else if (key->type == KEY_ENUM) {
             fprintf(out, " %s", priv->enum_word[i]);
+        } else if (key->type == KEY_BOOL) {
+            fputs(*(const bool *)field ? " yes" : " no", out);
+        } else if (key->type == KEY_UINT) {
+            fprintf(out, " %u", *(const unsigned *)field);
+        } else if (key->type == KEY_DOUBLE) {
+            fprintf(out, " %g", *(const double *)field);
+        } else if (key->type == KEY_SIZE) {
+            dump_units(*(const size_t *)field, size_units, 3, "", out);
+        } else if (key->type == KEY_DURATION) {
+            dump_units(*(const unsigned *)field, duration_units, 3, "s", out);
+        } else if (key->type == KEY_REPLY) {
+            const struct config_reply *reply = field;
+
+            fprintf(out, " %s %s %s", reply->code, reply->status, reply->text);
         } else if ((key->flags & KEY_SECRET) && **(char *const *)field != '\0') {
             fputs(" ********", out);
         } else if (**(char *const *)field != '\0') {

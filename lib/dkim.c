@@ -35,6 +35,7 @@ struct vdkim_msg {
     DKIM *dkim;
     bool nosig;                 /* verifying, and the header has no signature */
     const char *refused;        /* libopendkim refused the header or body */
+    bool out_of_memory;         /* ... or vigie ran out of memory: temperror */
     DKIM_SIGINFO *tempfailed[VDKIM_MAX_SIGNATURES];     /* key lookup failed for now */
     size_t tempfailed_count;
     bool deadline_started;
@@ -103,13 +104,20 @@ static int set_option(DKIM_LIB *dkim, int opt, void *data, size_t len, struct vi
 static int lib_setup(DKIM_LIB *dkim, const struct vdkim_settings *s, struct vigie_error *err)
 {
     static const char *oversign[] = {"From", NULL};
+    static const char *sign[] = {       /* RFC 6376 5.4.1, and Message-ID */
+        "From", "Reply-To", "Subject", "Date", "Message-ID", "To", "Cc", "MIME-Version",
+        "Resent-Date", "Resent-From", "Resent-Sender", "Resent-To", "Resent-Cc",
+        "In-Reply-To", "References", "List-Id", "List-Help", "List-Unsubscribe",
+        "List-Subscribe", "List-Post", "List-Owner", "List-Archive", NULL,
+    };
     unsigned flags = DKIM_LIBFLAGS_FIXCRLF | DKIM_LIBFLAGS_BADSIGHANDLES;
     unsigned bits = s->min_key_bits;
     dkim_query_t method = DKIM_QUERY_FILE;
 
     if (set_option(dkim, DKIM_OPTS_FLAGS, &flags, sizeof(flags), err) != 0
         || set_option(dkim, DKIM_OPTS_MINKEYBITS, &bits, sizeof(bits), err) != 0
-        || set_option(dkim, DKIM_OPTS_OVERSIGNHDRS, oversign, sizeof(char **), err) != 0)
+        || set_option(dkim, DKIM_OPTS_OVERSIGNHDRS, oversign, sizeof(char **), err) != 0
+        || set_option(dkim, DKIM_OPTS_SIGNHDRS, sign, sizeof(char **), err) != 0)
         return -1;
     if (dkim_set_prescreen(dkim, prescreen) != DKIM_STAT_OK) {
         error_set(err, "libopendkim refused the prescreen callback");
@@ -249,6 +257,8 @@ int vdkim_header(struct vdkim_msg *m, const char *name, const char *value,
     if (m->refused)
         return 0;
     if ((len = set_line(m, name, value)) == 0) {
+        m->refused = "out of memory";
+        m->out_of_memory = true;
         error_set(err, "DKIM: out of memory");
         return -1;
     }
@@ -371,7 +381,7 @@ int vdkim_verify_eom(struct vdkim_msg *m, struct vdkim_results *out, struct vigi
     if (m->nosig)
         return 0;
     if (m->refused) {
-        out->result = AUTHRES_PERMERROR;
+        out->result = m->out_of_memory ? AUTHRES_TEMPERROR : AUTHRES_PERMERROR;
         out->problem = m->refused;
         return 0;
     }

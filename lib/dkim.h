@@ -28,10 +28,15 @@
  *
  *	Signing uses a signing table (sender domain -> selector and RSA
  *	private key file), relaxed/relaxed canonicalisation, rsa-sha256,
- *	and signs From twice so that no From can be added later. Ed25519
- *	signatures (RFC 8463) are verified but vigie does not make them:
- *	libopendkim 2.11 leaks the key (about 1.3 KB) with every
- *	ed25519-sha256 signature it makes. Table file:
+ *	and signs From twice so that no From can be added later. Only the
+ *	fields RFC 6376 5.4.1 recommends are signed (From, Subject, Date,
+ *	To, Cc, Resent-*, List-*, ...), with Message-ID and MIME-Version;
+ *	never trace or filter fields such as Received,
+ *	Authentication-Results or X-Spam-*, which later hops and vigie
+ *	itself remove or add. Ed25519 signatures (RFC 8463) are verified
+ *	but vigie does not make them: libopendkim 2.11 leaks the key
+ *	(about 1.3 KB) with every ed25519-sha256 signature it makes.
+ *	Table file:
  *	one "domain selector keyfile" per line, '#' comments; a relative
  *	keyfile is relative to the table's directory. Key files must not
  *	be readable by others nor writable by group or others. Keys stay

@@ -17,14 +17,16 @@
  *	Getters never modify the facts and never allocate; a NULL string
  *	where facts.h promises "" reads as "".
  */
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 
+#include "dnszone.h"
 #include "domains.h"
 #include "facts.h"
 #include "rules_internal.h"
 
-/* facts_init - every string "", every count 0, every flag false */
+/* facts_init - every string "", every count 0, every flag false, bayes NAN */
 void facts_init(struct message_facts *facts)
 {
     memset(facts, 0, sizeof(*facts));
@@ -33,6 +35,14 @@ void facts_init(struct message_facts *facts)
     facts->helo = "";
     facts->sasl_user = "";
     facts->sender = "";
+    facts->spf = "";
+    facts->spf_helo = "";
+    facts->dkim = "";
+    facts->dmarc = "";
+    facts->dmarc_policy = "";
+    facts->from_domain = "";
+    facts->dmarc_quarantine = "";
+    facts->bayes = NAN;
 }
 
 /* one_value - the walk over a single-valued string fact */
@@ -177,6 +187,132 @@ static bool header_name_ok(const char *name)
     return true;
 }
 
+/* get_spf - the SPF result of the MAIL FROM identity */
+static const char *get_spf(const struct message_facts *facts, const char *arg, size_t *cursor)
+{
+    (void)arg;
+    return one_value(facts->spf, cursor);
+}
+
+/* get_spf_helo - the SPF result of the HELO identity */
+static const char *get_spf_helo(const struct message_facts *facts, const char *arg,
+                                size_t *cursor)
+{
+    (void)arg;
+    return one_value(facts->spf_helo, cursor);
+}
+
+/* get_dkim - the best DKIM result of the message */
+static const char *get_dkim(const struct message_facts *facts, const char *arg,
+                            size_t *cursor)
+{
+    (void)arg;
+    return one_value(facts->dkim, cursor);
+}
+
+/* get_dkim_domain - the d= of each signature that passed */
+static const char *get_dkim_domain(const struct message_facts *facts, const char *arg,
+                                   size_t *cursor)
+{
+    (void)arg;
+    while (*cursor < facts->dkim_count) {
+        const struct dkim_fact *sig = &facts->dkim_sigs[(*cursor)++];
+
+        if (sig->result != NULL && strcmp(sig->result, "pass") == 0)
+            return sig->domain != NULL ? sig->domain : "";
+    }
+    return NULL;
+}
+
+/* signed_by - does the message carry a signature of domain? */
+static bool signed_by(const struct message_facts *facts, const char *domain)
+{
+    for (size_t i = 0; i < facts->dkim_count; i++)
+        if (facts->dkim_sigs[i].domain != NULL
+            && strcasecmp(facts->dkim_sigs[i].domain, domain) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * get_dkim_result - the result of each signature of domain arg
+ *	"none" when the message has no signature of that domain; no value
+ *	at all when DKIM did not verify the message. The cursor walks the
+ *	signatures; "none" is the value at cursor dkim_count.
+ */
+static const char *get_dkim_result(const struct message_facts *facts, const char *arg,
+                                   size_t *cursor)
+{
+    if (facts->dkim == NULL || *facts->dkim == '\0')
+        return NULL;
+    while (*cursor < facts->dkim_count) {
+        const struct dkim_fact *sig = &facts->dkim_sigs[(*cursor)++];
+
+        if (sig->domain != NULL && strcasecmp(sig->domain, arg) == 0)
+            return sig->result != NULL ? sig->result : "";
+    }
+    if (*cursor > facts->dkim_count || signed_by(facts, arg))
+        return NULL;
+    (*cursor)++;
+    return "none";
+}
+
+/* get_dmarc - the DMARC result */
+static const char *get_dmarc(const struct message_facts *facts, const char *arg,
+                             size_t *cursor)
+{
+    (void)arg;
+    return one_value(facts->dmarc, cursor);
+}
+
+/* get_dmarc_policy - the From domain's policy for this message */
+static const char *get_dmarc_policy(const struct message_facts *facts, const char *arg,
+                                    size_t *cursor)
+{
+    (void)arg;
+    return one_value(facts->dmarc_policy, cursor);
+}
+
+/* get_from_domain - the domain of the From header field */
+static const char *get_from_domain(const struct message_facts *facts, const char *arg,
+                                   size_t *cursor)
+{
+    (void)arg;
+    return one_value(facts->from_domain, cursor);
+}
+
+/* get_dmarc_quarantine - what vigie.conf says to do under p=quarantine */
+static const char *get_dmarc_quarantine(const struct message_facts *facts, const char *arg,
+                                        size_t *cursor)
+{
+    (void)arg;
+    return one_value(facts->dmarc_quarantine, cursor);
+}
+
+/* get_sasl_rcpt_domains - distinct recipient domains of the SASL user lately */
+static double get_sasl_rcpt_domains(const struct message_facts *facts)
+{
+    return (double)facts->sasl_rcpt_domains;
+}
+
+/* get_sasl_client_addrs - distinct client addresses of the SASL user lately */
+static double get_sasl_client_addrs(const struct message_facts *facts)
+{
+    return (double)facts->sasl_client_addrs;
+}
+
+/* get_bayes - the Bayes spam probability; NAN (unknown) when Bayes gave none */
+static double get_bayes(const struct message_facts *facts)
+{
+    return facts->bayes;
+}
+
+/* domain_arg_ok - a domain name for dkim_result */
+static bool domain_arg_ok(const char *arg)
+{
+    return dns_name_valid(arg);
+}
+
 static const struct fact_def fact_table[] = {
     {.name = "client_addr", .type = FACT_ADDRESS,
      .next_string = get_client_addr, .get_address = get_client_ip},
@@ -202,6 +338,24 @@ static const struct fact_def fact_table[] = {
     {.name = "header", .type = FACT_STRING, .match = MATCH_TEXT, .multi = true,
      .folded = true, .arg_name = "header name", .arg_ok = header_name_ok,
      .next_string = get_header},
+    {.name = "spf", .type = FACT_STRING, .match = MATCH_TEXT, .next_string = get_spf},
+    {.name = "spf_helo", .type = FACT_STRING, .match = MATCH_TEXT,
+     .next_string = get_spf_helo},
+    {.name = "dkim", .type = FACT_STRING, .match = MATCH_TEXT, .next_string = get_dkim},
+    {.name = "dkim_domain", .type = FACT_STRING, .match = MATCH_DOMAIN, .multi = true,
+     .next_string = get_dkim_domain},
+    {.name = "dkim_result", .type = FACT_STRING, .match = MATCH_TEXT, .multi = true,
+     .arg_name = "domain name", .arg_ok = domain_arg_ok, .next_string = get_dkim_result},
+    {.name = "dmarc", .type = FACT_STRING, .match = MATCH_TEXT, .next_string = get_dmarc},
+    {.name = "dmarc_policy", .type = FACT_STRING, .match = MATCH_TEXT,
+     .next_string = get_dmarc_policy},
+    {.name = "from_domain", .type = FACT_STRING, .match = MATCH_DOMAIN,
+     .next_string = get_from_domain},
+    {.name = "dmarc_quarantine", .type = FACT_STRING, .match = MATCH_TEXT,
+     .next_string = get_dmarc_quarantine},
+    {.name = "sasl_rcpt_domains", .type = FACT_NUMBER, .get_number = get_sasl_rcpt_domains},
+    {.name = "sasl_client_addrs", .type = FACT_NUMBER, .get_number = get_sasl_client_addrs},
+    {.name = "bayes", .type = FACT_NUMBER, .get_number = get_bayes},
 };
 
 /* fact_lookup - the table row named name, or NULL */

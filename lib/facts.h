@@ -31,6 +31,12 @@ struct header_field {
     const char *value;          /* unfolded is not guaranteed; may hold "\r\n\t" folds */
 };
 
+/* One verified DKIM signature, as the rules see it. */
+struct dkim_fact {
+    const char *domain;         /* d= */
+    const char *result;         /* "pass", "fail", "policy", "temperror", "permerror" */
+};
+
 struct message_facts {
     /* connection */
     const char *client_addr;    /* text as given by Postfix */
@@ -51,9 +57,39 @@ struct message_facts {
     const struct header_field *headers;
     size_t header_count;
     unsigned long size;         /* bytes of header and body */
+
+    /*
+     * Authentication (authcheck.h): RFC 8601 result names, "" when the
+     * check did not run (turned off, an authenticated or trusted
+     * client, or too early: DKIM and DMARC are known at end of message).
+     */
+    const char *spf;            /* MAIL FROM identity */
+    const char *spf_helo;       /* HELO identity */
+    const char *dkim;           /* the best of the signatures; "none" when unsigned */
+    const struct dkim_fact *dkim_sigs;  /* each signature verified */
+    size_t dkim_count;
+    const char *dmarc;
+    const char *dmarc_policy;   /* policy to apply, after pct=; "" without a record */
+    const char *from_domain;    /* the RFC5322.From domain; "" when none was found */
+    const char *dmarc_quarantine;       /* vigie.conf: "hold" or "score" */
+
+    /*
+     * Signals of the SASL user over signal_window (rules_limits.h),
+     * this message included; 0 when not known (no SASL user, Redis
+     * down, signal_window off).
+     */
+    unsigned long sasl_rcpt_domains;    /* distinct recipient domains */
+    unsigned long sasl_client_addrs;    /* distinct client addresses */
+
+    /*
+     * Bayes spam probability, 0 (ham) to 1 (spam); NAN when unknown:
+     * Bayes off or skipped (Redis down), too few learnt messages, or
+     * before the end of the message. Rules treat NAN as unknown.
+     */
+    double bayes;
 };
 
-/* facts_init - every string "", every count 0, every flag false */
+/* facts_init - every string "", every count 0, every flag false, bayes NAN */
 void facts_init(struct message_facts *facts);
 
 #endif

@@ -30,9 +30,6 @@
 #include "error.h"
 #include "redisconn.h"
 
-/* Setting (vigie.conf lock_default_expiry): seconds; 0 = until unlocked. */
-#define LOCK_DEFAULT_EXPIRY 0ul
-
 struct lock_info {
     bool locked;
     char by[128];

@@ -160,10 +160,10 @@ struct limit_apply {
 };
 
 /*
- * Settings (vigie.conf keys to come in parentheses; defaults from
- * ratelimit_settings_default):
+ * Settings (vigie.conf keys in parentheses, read by ratelimit_conf.h;
+ * the same defaults from ratelimit_settings_default):
  *	prefix		(redis_prefix) "vigie:"
- *	host		this mail host in alerts (gethostname)
+ *	host		(authserv_id) this mail host in alerts (gethostname)
  *	alerts		see alerts.h
  *	lock_reply	(lock_reply) reply to a locked account's mail:
  *			reject 550 5.7.1 "Account locked: contact your

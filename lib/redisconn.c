@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "redis_sentinel.h"
 #include "redisconn.h"
 
 #define SHA_HEX 40
@@ -32,6 +33,7 @@ struct redisconn {
         char sha[SHA_HEX + 1];
     } scripts[REDISCONN_SCRIPTS];
     char nkeys[16];                 /* EVALSHA key count, as text */
+    struct sentinel_set *sentinels; /* NULL: host/port or path are the address */
 };
 
 /* parse_address - split "host:port", "[v6]:port" or "unix:/path" into rc */
@@ -113,6 +115,7 @@ void redisconn_free(struct redisconn *rc)
         return;
     if (rc->ctx != NULL)
         redisFree(rc->ctx);
+    sentinel_set_free(rc->sentinels);
     free(rc->address);
     free(rc->host);
     free(rc->path);
@@ -159,21 +162,46 @@ static int authenticate(struct redisconn *rc, struct vigie_error *err)
     return status;
 }
 
-/* connect_now - connect unless connected; 0, or -1 with err set */
-static int connect_now(struct redisconn *rc, struct vigie_error *err)
+/* find_master - with sentinels: their master's address into host and port */
+static int find_master(struct redisconn *rc, struct vigie_error *err)
 {
-    struct timespec now;
-    struct timeval tv = ms_timeval(rc->connect_timeout_ms);
+    char host[256];
+    char *copy;
 
-    if (rc->ctx != NULL)
-        return 0;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (now.tv_sec < rc->retry_after.tv_sec
-        || (now.tv_sec == rc->retry_after.tv_sec && now.tv_nsec < rc->retry_after.tv_nsec)) {
-        error_set(err, "redis %s: unreachable at the last attempt; not retrying yet",
-                  rc->address);
+    if (sentinel_master(rc->sentinels, host, sizeof(host), &rc->port, err) < 0)
+        return -1;
+    if ((copy = strdup(host)) == NULL) {
+        error_set(err, "redis %s: out of memory", rc->address);
         return -1;
     }
+    free(rc->host);
+    rc->host = copy;
+    return 0;
+}
+
+/* is_master - with sentinels: does the new connection lead to the master? */
+static int is_master(struct redisconn *rc, struct vigie_error *err)
+{
+    redisReply *reply = redisCommand(rc->ctx, "ROLE");
+    bool master = reply != NULL && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0
+        && reply->element[0]->type == REDIS_REPLY_STRING
+        && strcmp(reply->element[0]->str, "master") == 0;
+
+    if (!master)
+        error_set(err, "redis %s: %s:%d is not the master (yet)", rc->address, rc->host,
+                  rc->port);
+    if (reply != NULL)
+        freeReplyObject(reply);
+    return master ? 0 : -1;
+}
+
+/* open_ctx - a new context, ready for commands, in rc->ctx; 0, or -1 with err set */
+static int open_ctx(struct redisconn *rc, struct vigie_error *err)
+{
+    struct timeval tv = ms_timeval(rc->connect_timeout_ms);
+
+    if (rc->sentinels != NULL && find_master(rc, err) < 0)
+        return -1;
     if (rc->path != NULL)
         rc->ctx = rc->connect_timeout_ms > 0 ? redisConnectUnixWithTimeout(rc->path, tv)
                                              : redisConnectUnix(rc->path);
@@ -188,10 +216,28 @@ static int connect_now(struct redisconn *rc, struct vigie_error *err)
     } else if (rc->timeout_ms > 0 && redisSetTimeout(rc->ctx, ms_timeval(rc->timeout_ms)) != REDIS_OK) {
         error_set(err, "redis %s: cannot set the timeout", rc->address);
         drop(rc);
-    } else if (rc->password != NULL && authenticate(rc, err) < 0) {
+    } else if ((rc->password != NULL && authenticate(rc, err) < 0)
+               || (rc->sentinels != NULL && is_master(rc, err) < 0)) {
         drop(rc);
     }
+    return rc->ctx != NULL ? 0 : -1;
+}
+
+/* connect_now - connect unless connected; 0, or -1 with err set */
+static int connect_now(struct redisconn *rc, struct vigie_error *err)
+{
+    struct timespec now;
+
     if (rc->ctx != NULL)
+        return 0;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec < rc->retry_after.tv_sec
+        || (now.tv_sec == rc->retry_after.tv_sec && now.tv_nsec < rc->retry_after.tv_nsec)) {
+        error_set(err, "redis %s: unreachable at the last attempt; not retrying yet",
+                  rc->address);
+        return -1;
+    }
+    if (open_ctx(rc, err) == 0)
         return 0;
     rc->retry_after = now;
     rc->retry_after.tv_nsec += (long)(REDISCONN_RETRY_MS % 1000) * 1000000L;
@@ -242,6 +288,9 @@ static redisReply *receive(struct redisconn *rc, struct vigie_error *err)
         io_error(rc, err);
         return NULL;
     }
+    if (((redisReply *)reply)->type == REDIS_REPLY_ERROR
+        && strncmp(((redisReply *)reply)->str, "READONLY", 8) == 0)
+        drop(rc);                   /* a replica now (fail-over): find the master again */
     return reply;
 }
 
@@ -334,6 +383,32 @@ static int script_slot(struct redisconn *rc, const struct redis_script *script,
         return -1;
     }
     return (int)i;
+}
+
+/* redisconn_set_sentinels - find the master through sentinels from now on */
+int redisconn_set_sentinels(struct redisconn *rc, const char *addresses, const char *master,
+                            struct vigie_error *err)
+{
+    struct sentinel_set *set = sentinel_set_new(addresses, master, rc->connect_timeout_ms,
+                                                rc->timeout_ms, err);
+    char *label;
+
+    if (set == NULL)
+        return -1;
+    if (asprintf(&label, "master %s (sentinels)", master) < 0) {
+        sentinel_set_free(set);
+        error_set(err, "redis: out of memory");
+        return -1;
+    }
+    sentinel_set_free(rc->sentinels);
+    rc->sentinels = set;
+    free(rc->address);
+    rc->address = label;
+    free(rc->path);
+    rc->path = NULL;
+    if (rc->ctx != NULL)
+        drop(rc);
+    return 0;
 }
 
 /* redisconn_eval - run a Lua script */

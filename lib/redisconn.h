@@ -22,6 +22,14 @@
  *	learnt with SCRIPT LOAD on first use and again when Redis answers
  *	NOSCRIPT (it restarted or flushed its scripts).
  *
+ *	With Redis Sentinel (redisconn_set_sentinels), the address is
+ *	asked of the sentinels at each connect (redis_sentinel.h), and a
+ *	connection is kept only when ROLE says it reaches the master. A
+ *	fail-over then costs the commands that fail while the master is
+ *	down, then one reconnection: the sentinels close the old master's
+ *	connections, and an answer READONLY (a master turned replica) also
+ *	drops the connection.
+ *
  *	Thread safety: NONE. A redisconn belongs to one thread at a time;
  *	each milter thread (or each connection context) has its own. Two
  *	threads sharing one would interleave commands on one socket and
@@ -61,6 +69,15 @@ struct redisconn;
  */
 struct redisconn *redisconn_new(const struct redisconn_params *params,
                                 struct vigie_error *err) WARN_UNUSED;
+
+/*
+ * redisconn_set_sentinels - find the master through Redis Sentinels
+ *	addresses: "host:port, ..." of the sentinels; master: the name
+ *	they know the master by. Replaces the address given to
+ *	redisconn_new. Returns 0, or -1 with err set (nothing changed).
+ */
+int redisconn_set_sentinels(struct redisconn *rc, const char *addresses, const char *master,
+                            struct vigie_error *err) WARN_UNUSED;
 
 /* redisconn_free - close and free; NULL is allowed */
 void redisconn_free(struct redisconn *rc);

@@ -15,7 +15,9 @@
  *	its negation, so they are true when no value (or no value at all)
  *	passes. Header values are unfolded (CRLF or LF before a space or
  *	tab removed) in a per-call copy; the facts are never modified. A
- *	regex that hits a PCRE2 limit does not match.
+ *	regex that hits a PCRE2 limit does not match. A number fact whose
+ *	value is unknown (NAN, e.g. bayes when Bayes did not run) fails
+ *	every comparison, != included.
  *
  *	Verdict: score is the sum of the scores of the rules that hit. If
  *	any rule that hit has an action, the strongest one wins (the
@@ -175,10 +177,9 @@ static bool address_test(const struct eval_ctx *ctx, const struct expr *e)
     return list_match_address(e->value.list, &addr);
 }
 
-/* number_test - a comparison on a number fact */
-static bool number_test(const struct eval_ctx *ctx, const struct expr *e)
+/* number_test - a comparison on the (known) value of a number fact */
+static bool number_test(const struct expr *e, double value)
 {
-    double value = e->fact->get_number(ctx->facts);
     double want = e->value.number;
 
     switch (e->op) {
@@ -200,6 +201,7 @@ static bool number_test(const struct eval_ctx *ctx, const struct expr *e)
 /* eval_test - one test: 1, 0, or -1 (no memory) */
 static int eval_test(const struct eval_ctx *ctx, const struct expr *e)
 {
+    double value;
     int rc;
 
     switch (e->fact->type) {
@@ -207,7 +209,10 @@ static int eval_test(const struct eval_ctx *ctx, const struct expr *e)
         rc = e->fact->get_bool(ctx->facts);
         break;
     case FACT_NUMBER:
-        rc = number_test(ctx, e);
+        value = e->fact->get_number(ctx->facts);
+        if (isnan(value))
+            return 0;           /* unknown: no comparison holds, not even != */
+        rc = number_test(e, value);
         break;
     default:
         if (e->fact->type == FACT_ADDRESS && e->op != OP_MATCH)
@@ -243,6 +248,20 @@ static int eval_expr(const struct eval_ctx *ctx, const struct expr *e)
         return eval_test(ctx, e);
     }
     return 0;
+}
+
+/* rules_eval_expr - one expression against facts: 1, 0, or -1 (no memory) */
+int rules_eval_expr(const struct ruleset *rules, const struct expr *expr,
+                    const struct message_facts *facts)
+{
+    struct eval_ctx ctx = {.rules = rules, .facts = facts};
+    int rc;
+
+    if ((ctx.match = pcre2_match_data_create(1, rules->eval_context)) == NULL)
+        return -1;
+    rc = eval_expr(&ctx, expr);
+    pcre2_match_data_free(ctx.match);
+    return rc;
 }
 
 /* add_hit - append a rule to the hits; 0, or -1 (no memory) */

@@ -16,6 +16,7 @@
  *	rules_expr.c		the expression grammar and its tree;
  *	rules_action.c		actions and their reply codes;
  *	rules_parse.c		statements and the ruleset life cycle;
+ *	rules_limits.c		"limit" statements (rules_limits.h);
  *	rules_eval.c		evaluation and the verdict.
  */
 #ifndef VIGIE_RULES_INTERNAL_H
@@ -296,6 +297,8 @@ struct threshold {
  */
 typedef void *(*rules_alloc_fn)(void *ptr, size_t size);
 
+struct rules_limits;            /* rules_limits.c */
+
 struct ruleset {
     struct rules_settings settings;
     struct rule **rules;        /* in file order */
@@ -310,6 +313,7 @@ struct ruleset {
     pcre2_match_context *match_context; /* limits; read-only after parsing */
     pcre2_general_context *eval_context;    /* match data allocated through alloc */
     rules_alloc_fn alloc;
+    struct rules_limits *limits;        /* NULL: no limit, default settings */
 };
 
 /* rules_eval_init - evaluation contexts of a new ruleset; 0, or -1 (no memory) */
@@ -317,6 +321,13 @@ int rules_eval_init(struct ruleset *rules) WARN_UNUSED;
 
 /* rules_eval_fini - release what rules_eval_init made */
 void rules_eval_fini(struct ruleset *rules);
+
+/*
+ * rules_eval_expr - one expression (a limit's condition) against facts
+ *	Returns 1, 0, or -1 when memory ran short.
+ */
+int rules_eval_expr(const struct ruleset *rules, const struct expr *expr,
+                    const struct message_facts *facts) WARN_UNUSED;
 
 /* rules_set_allocator - test seam: allocator used by rules_evaluate */
 void rules_set_allocator(struct ruleset *rules, rules_alloc_fn alloc);
@@ -347,6 +358,9 @@ void parse_expected(struct parser *p, const char *what);
 /* parse_is_keyword - a word of the language (reserved: no rule or list has it as name) */
 bool parse_is_keyword(const char *word);
 
+/* parse_at_statement - does the current token start a top-level statement (or end the file)? */
+bool parse_at_statement(const struct parser *p);
+
 /* parse_is_word - is the current token the word w? */
 bool parse_is_word(const struct parser *p, const char *w);
 
@@ -364,5 +378,20 @@ int parse_action(struct parser *p, struct action *action) WARN_UNUSED;
 
 /* action_release - free the strings of a parsed action */
 void action_release(struct action *action);
+
+/* Limits (rules_limits.c). */
+
+/* parse_limit - "limit NAME clauses" at the current ("limit") token; 0 or -1 */
+int parse_limit(struct parser *p) WARN_UNUSED;
+
+/*
+ * parse_limit_setting - "set NAME value" for a setting of the limits,
+ *	the current token being NAME: 0, -1 with err set, or 1 when NAME
+ *	is no such setting (nothing consumed).
+ */
+int parse_limit_setting(struct parser *p) WARN_UNUSED;
+
+/* limits_free - release a ruleset's limits; NULL is allowed */
+void limits_free(struct rules_limits *limits);
 
 #endif

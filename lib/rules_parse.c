@@ -16,6 +16,7 @@
  *	set SETTING on|off
  *	rule NAME  if EXPR  [score N]  [action ACTION]  [describe "text"]
  *	threshold N ACTION
+ *	limit NAME CLAUSE...		(rules_limits.c)
  *
  *	A rule's clauses come in any order, each at most once, and run to
  *	the next top-level keyword. A list must be declared before a rule
@@ -41,7 +42,7 @@ bool parse_is_keyword(const char *word)
 {
     static const char *const keywords[] = {
         "and", "or", "not", "in", "exists", "if", "score", "action", "describe",
-        "list", "set", "rule", "threshold", "from",
+        "list", "set", "rule", "threshold", "from", "limit",
     };
     size_t i;
 
@@ -86,11 +87,12 @@ bool parse_is_word(const struct parser *p, const char *w)
     return p->tok.kind == TOK_WORD && strcmp(p->tok.text, w) == 0;
 }
 
-/* at_statement - the current token ends the previous statement */
-static bool at_statement(const struct parser *p)
+/* parse_at_statement - the current token ends the previous statement */
+bool parse_at_statement(const struct parser *p)
 {
     return p->tok.kind == TOK_EOF || parse_is_word(p, "list") || parse_is_word(p, "set")
-        || parse_is_word(p, "rule") || parse_is_word(p, "threshold");
+        || parse_is_word(p, "rule") || parse_is_word(p, "threshold")
+        || parse_is_word(p, "limit");
 }
 
 /* parse_number - a NUMBER token to a value, k/M/G multiplying by 1024^n */
@@ -99,24 +101,24 @@ int parse_number(struct parser *p, bool allow_suffix, double *out)
     static const char suffixes[] = "kKmMgG";
     const char *s = p->tok.text;
     const char *suffix;
-    double value = 0;
-    double scale = 1;
+    double value;
     bool negative = *s == '-';
     size_t n = 0;
 
     if (negative)
         s++;
-    for (; isdigit((unsigned char)*s); s++, n++)
-        value = value * 10 + (*s - '0');
+    for (; isdigit((unsigned char)s[n]); n++)
+        continue;
     if (n == 0 || n > 15)
         goto bad;
+    /* strtod rounds to the nearest double: 0.95 compares equal to a computed 0.95 */
+    value = strtod(s, NULL);
+    s += n;
     if (*s == '.') {
         if (!isdigit((unsigned char)*++s))
             goto bad;
-        for (; isdigit((unsigned char)*s); s++) {
-            scale /= 10;
-            value += (*s - '0') * scale;
-        }
+        while (isdigit((unsigned char)*s))
+            s++;
     }
     if (allow_suffix && *s != '\0' && (suffix = strchr(suffixes, *s)) != NULL) {
         for (n = 0; n <= (size_t)(suffix - suffixes) / 2; n++)
@@ -341,6 +343,7 @@ static int parse_set(struct parser *p)
 {
     size_t i;
     bool on;
+    int rc;
 
     if (parse_advance(p) < 0)
         return -1;
@@ -348,6 +351,8 @@ static int parse_set(struct parser *p)
         parse_expected(p, "a setting name");
         return -1;
     }
+    if ((rc = parse_limit_setting(p)) <= 0)
+        return rc;
     for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
         if (strcmp(p->tok.text, settings[i].name) == 0)
             break;
@@ -455,7 +460,7 @@ static int parse_rule(struct parser *p)
     name_tok = p->tok;
     if (parse_advance(p) < 0)
         return -1;
-    while (!at_statement(p))
+    while (!parse_at_statement(p))
         if (parse_clause(p, r, &seen_score, &seen_describe) < 0)
             return -1;
     if (r->expr == NULL) {
@@ -491,7 +496,7 @@ static int parse_threshold(struct parser *p)
         parse_error(p, &number, "too many thresholds (limit %d)", RULES_MAX_THRESHOLDS);
         return -1;
     }
-    if (at_statement(p)) {
+    if (parse_at_statement(p)) {
         parse_error(p, &keyword, "threshold without action");
         return -1;
     }
@@ -521,11 +526,13 @@ static int parse_statement(struct parser *p)
         return parse_set(p);
     if (parse_is_word(p, "threshold"))
         return parse_threshold(p);
+    if (parse_is_word(p, "limit"))
+        return parse_limit(p);
     if (p->tok.kind == TOK_WORD)
-        parse_error(p, &p->tok, "unknown statement \"%s\" (expected list, set, rule or "
-                    "threshold)", p->tok.text);
+        parse_error(p, &p->tok, "unknown statement \"%s\" (expected list, set, rule, "
+                    "threshold or limit)", p->tok.text);
     else
-        parse_expected(p, "a statement (list, set, rule or threshold)");
+        parse_expected(p, "a statement (list, set, rule, threshold or limit)");
     return -1;
 }
 
@@ -648,6 +655,7 @@ void rules_free(struct ruleset *rules)
     for (i = 0; i < rules->threshold_count; i++)
         action_release(&rules->thresholds[i].action);
     free(rules->thresholds);
+    limits_free(rules->limits);
     rules_eval_fini(rules);
     free(rules);
 }

@@ -8,13 +8,22 @@
  * DESCRIPTION
  *	Thin adapters from the milter protocol to the engine: collect the
  *	facts of a connection and of each message, enforce the relay
- *	guard at RCPT and the sender-login check at MAIL FROM, and hand
+ *	guard at RCPT, the sender-login check and the account lock
+ *	(milter_limits.h) at MAIL FROM, feed the SPF, DKIM and DMARC
+ *	checks (milter_auth.c: SPF at MAIL FROM, DKIM from the end of the
+ *	header on, the body streamed to it), and hand
  *	the message to milter_act_eom() at its end.
  *
  *	Any libmilter thread may run any callback; all state is in the
  *	context kept with smfi_setpriv() (milter.h). xxfi_close may come
  *	without xxfi_connect (priv NULL). Postfix's XCLIENT restarts the
  *	conversation: a new xxfi_connect replaces the context.
+ *
+ *	xxfi_negotiate asks for SMFIP_HDR_LEADSPC when offered (see
+ *	milter.h). Until xxfi_connect, and again after xxfi_close (an MTA
+ *	may start another connection on the same milter session), priv
+ *	holds no context but &leadspc_marker when it was granted: the one
+ *	fact of the session that outlives a connection.
  *
  *	Macros asked for in xxfi_negotiate (Postfix does not send
  *	{client_addr} or {daemon_port} by default):
@@ -33,16 +42,30 @@
 
 #include "log.h"
 #include "milter.h"
+#include "milter_bayes.h"
+#include "milter_limits.h"
 #include "relay.h"
 
 /* What vigie asks the MTA for: actions and the protocol steps it skips. */
 #define MILTER_ACTIONS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST)
 #define MILTER_SKIPPED_STEPS (SMFIP_NOUNKNOWN | SMFIP_NODATA)
 
+static char leadspc_marker;     /* priv outside a connection: HDR_LEADSPC granted */
+
 /* conn_of - the context of ctx, or NULL before connect (or after its failure) */
 static struct milter_conn *conn_of(SMFICTX *ctx)
 {
-    return smfi_getpriv(ctx);
+    void *priv = smfi_getpriv(ctx);
+
+    return priv == &leadspc_marker ? NULL : priv;
+}
+
+/* session_leadspc - was SMFIP_HDR_LEADSPC granted on this milter session? */
+static bool session_leadspc(SMFICTX *ctx)
+{
+    const struct milter_conn *conn = conn_of(ctx);
+
+    return conn != NULL ? conn->leadspc : smfi_getpriv(ctx) == &leadspc_marker;
 }
 
 /* symval - a macro's value, or NULL when the MTA did not send it */
@@ -89,7 +112,8 @@ static sfsistat vigie_negotiate(SMFICTX *ctx, unsigned long actions, unsigned lo
     (void)unused3;
     msg_debug("negotiate: the MTA offers actions 0x%lx, steps 0x%lx", actions, steps);
     *want_actions = actions & MILTER_ACTIONS;
-    *want_steps = steps & MILTER_SKIPPED_STEPS;
+    *want_steps = steps & (MILTER_SKIPPED_STEPS | SMFIP_HDR_LEADSPC);
+    smfi_setpriv(ctx, (steps & SMFIP_HDR_LEADSPC) ? &leadspc_marker : NULL);
     *want2 = 0;
     *want3 = 0;
     if ((actions & MILTER_ACTIONS) != MILTER_ACTIONS && !atomic_exchange(&warned, true))
@@ -134,10 +158,11 @@ static sfsistat vigie_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr
     struct snapshot *snap = snapshot_acquire();
     const char *name = symval(ctx, "{client_name}");
     const char *port = symval(ctx, "{daemon_port}");
+    bool leadspc = session_leadspc(ctx);
     struct milter_conn *conn;
 
     milter_conn_free(conn_of(ctx));
-    smfi_setpriv(ctx, NULL);
+    smfi_setpriv(ctx, leadspc ? &leadspc_marker : NULL);
     if (snap == NULL) {
         msg_error("NOQUEUE: connection before any configuration was loaded");
         return SMFIS_TEMPFAIL;
@@ -150,6 +175,7 @@ static sfsistat vigie_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr
         snapshot_release(snap);
         return tempfail ? SMFIS_TEMPFAIL : SMFIS_ACCEPT;
     }
+    conn->leadspc = leadspc;
     smfi_setpriv(ctx, conn);
     client_address(ctx, conn, hostaddr);
     if (name == NULL)
@@ -157,8 +183,9 @@ static sfsistat vigie_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr
     /* Sendmail's convention for an unresolved client is "[addr]". */
     if (name != NULL && *name != '\0' && *name != '[')
         set_field(conn, &conn->client_name, name);
-    msg_debug("connect from %s[%s] port %s%s", conn->client_name, conn->client_addr,
-              port ? port : "?", conn->trusted ? " (trusted)" : "");
+    msg_debug("connect from %s[%s] port %s%s%s", conn->client_name, conn->client_addr,
+              port ? port : "?", conn->trusted ? " (trusted)" : "",
+              conn->leadspc ? ", header values with their leading space" : "");
     return SMFIS_CONTINUE;
 }
 
@@ -172,13 +199,14 @@ static sfsistat vigie_helo(SMFICTX *ctx, char *helohost)
     return SMFIS_CONTINUE;
 }
 
-/* vigie_envfrom - a new message; the sender-login check */
+/* vigie_envfrom - a new message; the sender-login check, the account lock, then SPF */
 static sfsistat vigie_envfrom(SMFICTX *ctx, char **argv)
 {
     struct milter_conn *conn = conn_of(ctx);
     const char *login;
     struct message_facts facts;
     char reason[512];
+    sfsistat locked;
 
     if (conn == NULL)
         return SMFIS_CONTINUE;
@@ -193,8 +221,14 @@ static sfsistat vigie_envfrom(SMFICTX *ctx, char **argv)
     remember_queue_id(ctx, conn);
     milter_conn_facts(conn, &facts);
     if (relay_sender_allowed(conn->snap->logins, rules_get_settings(conn->snap->rules),
-                             &facts, reason, sizeof(reason)))
+                             &facts, reason, sizeof(reason))) {
+        if ((locked = milter_limits_mail(ctx, conn)) != SMFIS_CONTINUE) {
+            milter_msg_reset(&conn->msg);
+            return locked;
+        }
+        milter_auth_mail(conn);
         return SMFIS_CONTINUE;
+    }
     msg_info("%s: reject: MAIL from %s[%s]: 553 5.7.1 %s; from=<%s> sasl_user=%s",
              milter_queue_id(conn), conn->client_name, conn->client_addr, reason,
              conn->msg.sender, conn->sasl_user);
@@ -234,20 +268,22 @@ static sfsistat vigie_envrcpt(SMFICTX *ctx, char **argv)
     return SMFIS_CONTINUE;
 }
 
-/* vigie_header - keep a copy of each header; count its size */
+/* vigie_header - keep a copy of each header; count its size; stream it to Bayes */
 static sfsistat vigie_header(SMFICTX *ctx, char *name, char *value)
 {
     struct milter_conn *conn = conn_of(ctx);
 
     if (conn == NULL)
         return SMFIS_CONTINUE;
-    conn->msg.size += strlen(name) + strlen(value) + 4;     /* ": " and CRLF */
-    if (milter_msg_add_header(&conn->msg, name, value) < 0)
+    /* name, ':', the value as received (with its leading space or not) and CRLF */
+    conn->msg.size += strlen(name) + strlen(value) + (conn->leadspc ? 3 : 4);
+    if (milter_msg_add_header(&conn->msg, name, value, conn->leadspc) < 0)
         conn->msg.failed = true;
+    milter_bayes_header(conn, name, value + (conn->leadspc && value[0] == ' '));
     return SMFIS_CONTINUE;
 }
 
-/* vigie_eoh - end of headers: the blank line counts in the size */
+/* vigie_eoh - end of headers: the blank line counts in the size; DKIM starts */
 static sfsistat vigie_eoh(SMFICTX *ctx)
 {
     struct milter_conn *conn = conn_of(ctx);
@@ -255,18 +291,22 @@ static sfsistat vigie_eoh(SMFICTX *ctx)
     if (conn != NULL) {
         conn->msg.size += 2;
         remember_queue_id(ctx, conn);
+        milter_auth_eoh(conn);
+        milter_bayes_eoh(conn);
     }
     return SMFIS_CONTINUE;
 }
 
-/* vigie_body - count body bytes */
+/* vigie_body - count body bytes; stream them to DKIM and Bayes */
 static sfsistat vigie_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
     struct milter_conn *conn = conn_of(ctx);
 
-    (void)chunk;
-    if (conn != NULL)
+    if (conn != NULL) {
         conn->msg.size += len;
+        milter_auth_body(conn, chunk, len);
+        milter_bayes_body(conn, chunk, len);
+    }
     return SMFIS_CONTINUE;
 }
 
@@ -302,11 +342,13 @@ static sfsistat vigie_abort(SMFICTX *ctx)
     return SMFIS_CONTINUE;
 }
 
-/* vigie_close - end of the connection; priv may be NULL */
+/* vigie_close - end of the connection; priv may be NULL or the marker */
 static sfsistat vigie_close(SMFICTX *ctx)
 {
+    bool leadspc = session_leadspc(ctx);
+
     milter_conn_free(conn_of(ctx));
-    smfi_setpriv(ctx, NULL);
+    smfi_setpriv(ctx, leadspc ? &leadspc_marker : NULL);
     return SMFIS_CONTINUE;
 }
 

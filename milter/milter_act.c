@@ -4,16 +4,26 @@
  * SYNOPSIS
  *	#include "milter.h"
  * DESCRIPTION
- *	At end of message: evaluate the rules on the collected facts,
- *	remove X-Spam-* headers that came with the message (a sender must
- *	not be able to forge vigie's verdict), add vigie's own, then
- *	rewrite the Subject, quarantine (Postfix's hold queue), tempfail
- *	or reject as the verdict says, and log one summary line.
+ *	At end of message: finish the SPF, DKIM and DMARC checks, classify
+ *	the message with Bayes (milter_bayes.h), check and count it against
+ *	the rate limits (milter_limits.h), evaluate the rules on the
+ *	collected facts (a crossed limit's action prevails when it is the
+ *	stronger), remove X-Spam-* headers and
+ *	Authentication-Results claiming our authserv_id that came with the
+ *	message (a sender must not be able to forge vigie's verdict), add
+ *	vigie's own (and the DKIM signature), then rewrite the Subject,
+ *	quarantine (Postfix's hold queue), tempfail or reject as the
+ *	verdict says, and log one summary line.
+ *
+ *	A message vigie signs keeps its Subject under rewrite-subject: the
+ *	signature covers it. The X-Spam-* headers still mark it.
  *
  *	Any internal error (allocation failure, a header edit libmilter
  *	refuses) is handled by the configured fail policy: accept the
  *	message as it is, with a warning, or tempfail it with 451 4.3.0.
- *	Mail is never discarded.
+ *	So is Bayes skipped for want of Redis, except that an accepted
+ *	message is still scored by the other rules, and X-Spam-Status
+ *	notes "bayes=skipped". Mail is never discarded.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +34,8 @@
 
 #include "log.h"
 #include "milter.h"
+#include "milter_bayes.h"
+#include "milter_limits.h"
 #include "spamheaders.h"
 
 /* Headers vigie writes; copies that arrive with a message are removed. */
@@ -110,10 +122,11 @@ static void join_tests(const struct verdict *verdict, char *buf, size_t len)
 }
 
 /* replace_spam_headers - delete X-Spam-* that came in, add vigie's; -1 on failure */
-static int replace_spam_headers(SMFICTX *ctx, const struct milter_msg *msg,
+static int replace_spam_headers(SMFICTX *ctx, const struct milter_conn *conn,
                                 const struct spam_headers *h)
 {
     const char *values[N_SPAM_HEADERS] = {h->flag, h->score, h->level, h->status};
+    const struct milter_msg *msg = &conn->msg;
 
     for (size_t i = 0; i < N_SPAM_HEADERS; i++) {
         int count = 0;
@@ -123,30 +136,32 @@ static int replace_spam_headers(SMFICTX *ctx, const struct milter_msg *msg,
                 count++;
         /* From the last occurrence down, so that indexes stay valid. */
         for (; count > 0; count--)
-            if (smfi_chgheader(ctx, (char *)spam_header_names[i], count, NULL) != MI_SUCCESS)
+            if (milter_hdr_change(ctx, conn, spam_header_names[i], count, NULL) < 0)
                 return -1;
     }
     for (size_t i = 0; i < N_SPAM_HEADERS; i++)
-        if (smfi_addheader(ctx, (char *)spam_header_names[i], (char *)values[i]) != MI_SUCCESS)
+        if (milter_hdr_add(ctx, conn, spam_header_names[i], values[i]) < 0)
             return -1;
     return 0;
 }
 
 /* rewrite_subject - prefix the Subject (add one if missing); -1 on failure */
-static int rewrite_subject(SMFICTX *ctx, const struct milter_msg *msg, const char *prefix)
+static int rewrite_subject(SMFICTX *ctx, const struct milter_conn *conn, const char *prefix)
 {
-    const char *subject = milter_msg_find_header(msg, "Subject");
+    const char *subject = milter_msg_find_header(&conn->msg, "Subject");
     char *value;
     int status;
 
+    if (conn->msg.auth.signature != NULL)
+        return 0;               /* signed by vigie: see DESCRIPTION */
     if (spamheaders_subject(subject, prefix, &value) < 0)
         return -1;
     if (value == NULL)
         return 0;
-    status = subject ? smfi_chgheader(ctx, "Subject", 1, value)
-                     : smfi_addheader(ctx, "Subject", value);
+    status = subject ? milter_hdr_change(ctx, conn, "Subject", 1, value)
+                     : milter_hdr_add(ctx, conn, "Subject", value);
     free(value);
-    return status == MI_SUCCESS ? 0 : -1;
+    return status;
 }
 
 /*
@@ -178,14 +193,16 @@ static int act(SMFICTX *ctx, const struct milter_conn *conn, const struct verdic
             return -1;
         break;
     case ACTION_REWRITE_SUBJECT:
-        if (rewrite_subject(ctx, &conn->msg, action->text ? action->text : "") < 0)
+        if (rewrite_subject(ctx, conn, action->text ? action->text : "") < 0)
             return -1;
         break;
     case ACTION_ACCEPT:
     case ACTION_FLAG:
         break;
     }
-    return replace_spam_headers(ctx, &conn->msg, h) < 0 ? -1 : SMFIS_CONTINUE;
+    if (milter_auth_headers(ctx, conn) < 0 || replace_spam_headers(ctx, conn, h) < 0)
+        return -1;
+    return SMFIS_CONTINUE;
 }
 
 /* elapsed_ms - milliseconds since start */
@@ -206,15 +223,28 @@ sfsistat milter_act_eom(SMFICTX *ctx, struct milter_conn *conn)
     struct verdict verdict;
     struct timespec start;
     char tests[512];
+    char auth[256];
+    char bayes[64];
+    char limit[RLKEY_MAX + 128];
+    struct milter_limits limits;
+    struct vigie_error err;
     int status;
 
     clock_gettime(CLOCK_MONOTONIC, &start);
     if (conn->failed || conn->msg.failed)
         return fail_message(ctx, conn, "out of memory while receiving the message");
+    milter_auth_eom(conn);
+    authcheck_summary(&conn->msg.auth, auth, sizeof(auth));
+    if (milter_bayes_eom(conn, &err) < 0 && conn->snap->config->fail_policy == FAIL_TEMPFAIL)
+        return fail_message(ctx, conn, err.msg);
     milter_conn_facts(conn, &facts);
+    milter_limits_eom(conn, &facts, &limits);
     if (rules_evaluate(conn->snap->rules, &facts, &verdict) < 0)
         return fail_message(ctx, conn, "out of memory while evaluating the rules");
-    if (spamheaders_format(&verdict, "vigie-" VIGIE_VERSION, &h) < 0) {
+    milter_limits_verdict(&limits, conn, &verdict);
+    if (spamheaders_format(&verdict, "vigie-" VIGIE_VERSION, &h) < 0
+        || milter_bayes_note(conn->msg.bayes, &h.status) < 0) {
+        spamheaders_free(&h);
         verdict_free(&verdict);
         return fail_message(ctx, conn, "out of memory while formatting headers");
     }
@@ -224,8 +254,13 @@ sfsistat milter_act_eom(SMFICTX *ctx, struct milter_conn *conn)
         status = fail_message(ctx, conn, "the MTA refused a header change or quarantine"
                                          " (check the milter protocol version)");
     } else {
-        milter_log_summary(conn, false, "score=%s tests=%s action=%s time=%.2fms", h.score,
-                           tests, action_kind_name(verdict.action.kind), elapsed_ms(&start));
+        milter_bayes_autolearn(conn, &facts);
+        milter_log_summary(conn, false,
+                           "score=%s tests=%s action=%s%s time=%.2fms%s%s bayes=%s",
+                           h.score, tests, action_kind_name(verdict.action.kind),
+                           milter_limits_log(&limits, limit, sizeof(limit)),
+                           elapsed_ms(&start), *auth ? " " : "", auth,
+                           milter_bayes_log(conn->msg.bayes, bayes, sizeof(bayes)));
     }
     spamheaders_free(&h);
     verdict_free(&verdict);

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "milter.h"
+#include "milter_bayes.h"
 
 /* milter_conn_new - a context holding snap's reference */
 struct milter_conn *milter_conn_new(struct snapshot *snap)
@@ -41,6 +42,8 @@ void milter_conn_free(struct milter_conn *conn)
     milter_msg_reset(&conn->msg);
     free(conn->msg.recipients);
     free(conn->msg.headers);
+    free(conn->msg.received);
+    milter_bayes_free(conn->msg.bayes);
     free(conn->client_name);
     free(conn->helo);
     free(conn->sasl_user);
@@ -67,11 +70,13 @@ int milter_conn_set(char **field, const char *value)
  */
 void milter_msg_reset(struct milter_msg *msg)
 {
+    authcheck_reset(&msg->auth);
+    milter_bayes_reset(msg->bayes);
     for (size_t i = 0; i < msg->rcpt_count; i++)
         free(msg->recipients[i]);
     for (size_t i = 0; i < msg->header_count; i++) {
-        free((char *)msg->headers[i].name);
-        free((char *)msg->headers[i].value);
+        free((char *)msg->received[i].name);
+        free((char *)msg->received[i].value);
     }
     free(msg->sender);
     msg->sender = NULL;
@@ -117,25 +122,42 @@ int milter_msg_add_rcpt(struct milter_msg *msg, const char *rcpt)
     return 0;
 }
 
-/* milter_msg_add_header - copy a header in */
-int milter_msg_add_header(struct milter_msg *msg, const char *name, const char *value)
+/*
+ * milter_msg_add_header - copy a header in
+ *	One copy of name and value, seen through both arrays: received[]
+ *	owns them; headers[] skips the one space after the colon that
+ *	libmilter strips unless SMFIP_HDR_LEADSPC was negotiated.
+ */
+int milter_msg_add_header(struct milter_msg *msg, const char *name, const char *value,
+                          bool leadspc)
 {
-    struct header_field *headers = grow(msg->headers, msg->header_count,
-                                        &msg->header_capacity, sizeof(msg->headers[0]));
+    size_t cap_headers = msg->header_capacity;
+    size_t cap_received = msg->header_capacity;
+    struct header_field *headers;
+    struct header_field *received;
     char *name_copy;
     char *value_copy;
 
-    if (headers == NULL)
+    /* Both arrays grow together; capacity changes only once both have. */
+    if ((headers = grow(msg->headers, msg->header_count, &cap_headers,
+                        sizeof(msg->headers[0]))) == NULL)
         return -1;
     msg->headers = headers;
+    if ((received = grow(msg->received, msg->header_count, &cap_received,
+                         sizeof(msg->received[0]))) == NULL)
+        return -1;
+    msg->received = received;
+    msg->header_capacity = cap_headers;
     if ((name_copy = strdup(name)) == NULL)
         return -1;
     if ((value_copy = strdup(value)) == NULL) {
         free(name_copy);
         return -1;
     }
+    received[msg->header_count].name = name_copy;
+    received[msg->header_count].value = value_copy;
     headers[msg->header_count].name = name_copy;
-    headers[msg->header_count].value = value_copy;
+    headers[msg->header_count].value = value_copy + (leadspc && value_copy[0] == ' ');
     msg->header_count++;
     return 0;
 }
@@ -167,6 +189,8 @@ void milter_conn_facts(const struct milter_conn *conn, struct message_facts *fac
     facts->headers = conn->msg.headers;
     facts->header_count = conn->msg.header_count;
     facts->size = conn->msg.size;
+    authcheck_facts(&conn->msg.auth, facts);
+    facts->bayes = milter_bayes_probability(conn->msg.bayes);
 }
 
 /* milter_queue_id - the queue id for log lines */

@@ -13,14 +13,21 @@ function ok(result, what)
     check(result == nil, what .. ": " .. tostring(result))
 end
 
+-- Protocol steps the "MTA" offers: libmilter's SMFI_CURR_PROT, or the same
+-- without SMFIP_HDR_LEADSPC (header values then come, and go back, without
+-- the space after the colon).
+STEPS_ALL = 0x001FFFFF
+STEPS_NO_LEADSPC = 0x000FFFFF
+
 -- session - connect, negotiate and announce a client; returns the connection
 -- actions: the milter actions the "MTA" offers (nil: all)
-function session(addr, name, helo, actions)
+-- steps: the protocol steps it offers (nil: STEPS_NO_LEADSPC)
+function session(addr, name, helo, actions, steps)
     local conn = mt.connect("inet:" .. port .. "@127.0.0.1", 40, 0.25)
     check(conn ~= nil, "connect to the milter")
     -- miltertest 1.0 takes the offered actions as the fourth argument
     -- (its manual says third; the third sets the protocol steps).
-    ok(mt.negotiate(conn, nil, nil, actions), "negotiate")
+    ok(mt.negotiate(conn, nil, steps or STEPS_NO_LEADSPC, actions), "negotiate")
     mt.macro(conn, SMFIC_CONNECT, "j", "mx.example.org", "{client_addr}", addr,
              "{client_name}", name, "{daemon_port}", "25")
     ok(mt.conninfo(conn, name, addr), "conninfo")

@@ -9,7 +9,9 @@
 #	vigie-milter on a random loopback port (user empty) and runs the
 #	Lua scripts of this directory against it with miltertest(8):
 #	relay guard, sender-login check, X-Spam-* headers and subject
-#	rewriting, rule actions, fail_policy. Then SIGHUP with new rules, SIGHUP with
+#	rewriting, header values with their leading space and
+#	Authentication-Results (SPF and DMARC on a local zone file), rule
+#	actions, fail_policy. Then SIGHUP with new rules, SIGHUP with
 #	broken rules (the old ones must stay), SIGTERM (exit 0). As root,
 #	also a unix socket instance that switches to nobody:nogroup.
 #	Prints "milter: N passed, N failed"; exits 1 when anything failed.
@@ -121,8 +123,17 @@ log_level = debug
 local_domains = example.org
 trusted_networks = 192.0.2.0/24, 2001:db8:1::/48
 fail_policy = accept
+authserv_id = mx.example.org
+dns_zone_file = test.zone
+bayes_enable = no
 CONF
 }
+
+# DNS data for SPF, DKIM and DMARC: nothing is asked of the network.
+cat >"$tmp/test.zone" <<'EOF2'
+example.net TXT "v=spf1 ip4:198.51.100.0/24 -all"
+_dmarc.example.net TXT "v=DMARC1; p=reject"
+EOF2
 
 cat >"$tmp/logins" <<'EOF2'
 # login map: who may send as whom
@@ -196,6 +207,7 @@ expect_output "smtpd_milters = { inet:127.0.0.1:$port, default_action=accept }"
 lua relay
 lua login
 lua headers
+lua auth
 lua actions
 lua reload -D expect=old
 lua failpolicy

@@ -145,6 +145,40 @@ static void test_defaults(void **state)
     assert_false(config->trusted_networks_from_postfix);
     assert_int_equal(gethostname(host, sizeof(host) - 1), 0);
     assert_string_equal(config->authserv_id, host);
+    assert_int_equal(config->dns_timeout_ms, 5000);
+    assert_string_equal(config->dns_nameserver, "");
+    assert_string_equal(config->dns_zone_file, "");
+    assert_true(config->spf_enable);
+    assert_false(config->received_spf_header);
+    assert_true(config->dkim_verify);
+    assert_string_equal(config->dkim_signing_table, "");
+    assert_string_equal(config->dkim_key_file, "");
+    assert_int_equal(config->dkim_max_signatures, 5);
+    assert_int_equal(config->dkim_min_key_bits, 1024);
+    assert_true(config->dmarc_enable);
+    assert_string_equal(config->public_suffix_list,
+                        "/usr/share/publicsuffix/public_suffix_list.dat");
+    assert_int_equal(config->dmarc_quarantine, DMARC_QUARANTINE_HOLD);
+    assert_true(config->bayes_enable);
+    assert_true(config->bayes_robs == 1.0);
+    assert_true(config->bayes_robx == 0.6);
+    assert_true(config->bayes_min_dev == 0.45);
+    assert_int_equal(config->bayes_max_tokens, 150);
+    assert_true(config->bayes_spam_cutoff == 0.9);
+    assert_true(config->bayes_ham_cutoff == 0.2);
+    assert_int_equal(config->bayes_min_learned, 200);
+    assert_int_equal(config->bayes_token_ttl, 180 * 86400);
+    assert_int_equal(config->bayes_token_keep, 3);
+    assert_int_equal(config->bayes_cache_tokens, 65536);
+    assert_int_equal(config->bayes_cache_ttl, 300);
+    assert_int_equal(config->bayes_header_tokens, BAYES_HEADERS_ALL);
+    assert_true(config->bayes_word_pairs);
+    assert_int_equal(config->bayes_max_bytes, 512 * 1024);
+    assert_int_equal(config->bayes_per_user, BAYES_PER_USER_OFF);
+    assert_false(config->bayes_autolearn);
+    assert_true(config->bayes_autolearn_spam_score == 12.0);
+    assert_true(config->bayes_autolearn_ham_score == 0.1);
+    assert_true(config->bayes_autolearn_agree == 0.99);
     config_free(config);
     config_free(NULL);
 }
@@ -175,7 +209,40 @@ static void test_every_key(void **state)
         "fail_policy = tempfail\n"
         "local_domains = example.org, .example.net\tEXAMPLE.com.\n"
         "trusted_networks = 192.0.2.0/24,[2001:db8::]/32 10.1.2.3\n"
-        "authserv_id = mx.example.org";
+        "authserv_id = mx.example.org\n"
+        "dns_timeout = 1500ms\n"
+        "dns_nameserver = 192.0.2.53\n"
+        "dns_zone_file = /etc/vigie/test.zone\n"
+        "spf_enable = no\n"
+        "received_spf_header = YES\n"
+        "dkim_verify = off\n"
+        "dkim_signing_table = /etc/vigie/dkim/signing.table\n"
+        "dkim_key_file = /etc/vigie/dkim/keys\n"
+        "dkim_max_signatures = 8\n"
+        "dkim_min_key_bits = 2048\n"
+        "dmarc_enable = false\n"
+        "public_suffix_list = /srv/psl.dat\n"
+        "dmarc_quarantine = Score\n"
+        "bayes_enable = no\n"
+        "bayes_robs = 0.5\n"
+        "bayes_robx = .52\n"
+        "bayes_min_dev = 0\n"
+        "bayes_max_tokens = 0\n"
+        "bayes_spam_cutoff = 1\n"
+        "bayes_ham_cutoff = 1.0\n"
+        "bayes_min_learned = 1000\n"
+        "bayes_token_ttl = 0\n"
+        "bayes_token_keep = 1\n"
+        "bayes_cache_tokens = 0\n"
+        "bayes_cache_ttl = 10m\n"
+        "bayes_header_tokens = None\n"
+        "bayes_word_pairs = no\n"
+        "bayes_max_bytes = 2M\n"
+        "bayes_per_user = recipient\n"
+        "bayes_autolearn = yes\n"
+        "bayes_autolearn_spam_score = -2.5\n"
+        "bayes_autolearn_ham_score = -3\n"
+        "bayes_autolearn_agree = 1";
     struct vigie_error err = {{0}};
     struct vigie_config *config = parse(text, &err);
     struct netaddr addr;
@@ -212,6 +279,39 @@ static void test_every_key(void **state)
     assert_int_equal(netaddr_parse("10.1.2.4", &addr), 0);
     assert_false(netlist_contains(&config->trusted_networks, &addr));
     assert_string_equal(config->authserv_id, "mx.example.org");
+    assert_int_equal(config->dns_timeout_ms, 1500);
+    assert_string_equal(config->dns_nameserver, "192.0.2.53");
+    assert_string_equal(config->dns_zone_file, "/etc/vigie/test.zone");
+    assert_false(config->spf_enable);
+    assert_true(config->received_spf_header);
+    assert_false(config->dkim_verify);
+    assert_string_equal(config->dkim_signing_table, "/etc/vigie/dkim/signing.table");
+    assert_string_equal(config->dkim_key_file, "/etc/vigie/dkim/keys");
+    assert_int_equal(config->dkim_max_signatures, 8);
+    assert_int_equal(config->dkim_min_key_bits, 2048);
+    assert_false(config->dmarc_enable);
+    assert_string_equal(config->public_suffix_list, "/srv/psl.dat");
+    assert_int_equal(config->dmarc_quarantine, DMARC_QUARANTINE_SCORE);
+    assert_false(config->bayes_enable);
+    assert_true(config->bayes_robs == 0.5);
+    assert_true(config->bayes_robx == 0.52);
+    assert_true(config->bayes_min_dev == 0.0);
+    assert_int_equal(config->bayes_max_tokens, 0);
+    assert_true(config->bayes_spam_cutoff == 1.0);
+    assert_true(config->bayes_ham_cutoff == 1.0);
+    assert_int_equal(config->bayes_min_learned, 1000);
+    assert_int_equal(config->bayes_token_ttl, 0);
+    assert_int_equal(config->bayes_token_keep, 1);
+    assert_int_equal(config->bayes_cache_tokens, 0);
+    assert_int_equal(config->bayes_cache_ttl, 600);
+    assert_int_equal(config->bayes_header_tokens, BAYES_HEADERS_NONE);
+    assert_false(config->bayes_word_pairs);
+    assert_int_equal(config->bayes_max_bytes, 2 * 1024 * 1024);
+    assert_int_equal(config->bayes_per_user, BAYES_PER_USER_RECIPIENT);
+    assert_true(config->bayes_autolearn);
+    assert_true(config->bayes_autolearn_spam_score == -2.5);
+    assert_true(config->bayes_autolearn_ham_score == -3.0);
+    assert_true(config->bayes_autolearn_agree == 1.0);
     config_free(config);
 }
 
@@ -229,7 +329,21 @@ static void test_other_values(void **state)
         "redis_timeout = 1ms\n"
         "fail_policy = Accept\n"
         "local_domains =\n"
-        "trusted_networks = ,\n";
+        "trusted_networks = ,\n"
+        "dns_nameserver = 127.0.0.1:5353\n"
+        "spf_enable = On\n"
+        "received_spf_header = true\n"
+        "dkim_verify = yes\n"
+        "dkim_max_signatures = 1\n"
+        "dkim_min_key_bits = 16384\n"
+        "dmarc_enable = TRUE\n"
+        "dmarc_quarantine = hold\n"
+        "bayes_token_ttl = 2w\n"
+        "bayes_cache_ttl = 90\n"
+        "bayes_header_tokens = basic\n"
+        "bayes_max_bytes = 1G\n"
+        "bayes_per_user = DOMAIN\n"
+        "bayes_autolearn_spam_score = +20\n";
     struct vigie_error err = {{0}};
     struct vigie_config *config = parse(text, &err);
 
@@ -245,7 +359,230 @@ static void test_other_values(void **state)
     assert_int_equal(config->fail_policy, FAIL_ACCEPT);
     assert_int_equal(config->local_domains.count, 0);
     assert_int_equal(config->trusted_networks.count, 0);
+    assert_string_equal(config->dns_nameserver, "127.0.0.1:5353");
+    assert_true(config->spf_enable);
+    assert_true(config->received_spf_header);
+    assert_true(config->dkim_verify);
+    assert_int_equal(config->dkim_max_signatures, 1);
+    assert_int_equal(config->dkim_min_key_bits, 16384);
+    assert_true(config->dmarc_enable);
+    assert_int_equal(config->dmarc_quarantine, DMARC_QUARANTINE_HOLD);
+    assert_int_equal(config->bayes_token_ttl, 14 * 86400);
+    assert_int_equal(config->bayes_cache_ttl, 90);
+    assert_int_equal(config->bayes_header_tokens, BAYES_HEADERS_BASIC);
+    assert_int_equal(config->bayes_max_bytes, 1024 * 1024 * 1024);
+    assert_int_equal(config->bayes_per_user, BAYES_PER_USER_DOMAIN);
+    assert_true(config->bayes_autolearn_spam_score == 20.0);
     config_free(config);
+
+    /* Sizes and durations in every unit. */
+    static const struct {
+        const char *text;
+        size_t bytes;
+        unsigned seconds;
+    } units[] = {
+        {"bayes_max_bytes = 0\nbayes_token_ttl = 0s\n", 0, 0},
+        {"bayes_max_bytes = 100\nbayes_token_ttl = 100\n", 100, 100},
+        {"bayes_max_bytes = 3k\nbayes_token_ttl = 3m\n", 3 * 1024, 180},
+        {"bayes_max_bytes = 3K\nbayes_token_ttl = 3h\n", 3 * 1024, 3 * 3600},
+        {"bayes_max_bytes = 3m\nbayes_token_ttl = 3d\n", 3 << 20, 3 * 86400},
+        {"bayes_max_bytes = 1g\nbayes_token_ttl = 3650d\n", 1 << 30, 3650 * 86400},
+    };
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        config = parse(units[i].text, &err);
+        if (config == NULL)
+            fail_msg("%s", err.msg);
+        assert_int_equal(config->bayes_max_bytes, units[i].bytes);
+        assert_int_equal(config->bayes_token_ttl, units[i].seconds);
+        config_free(config);
+    }
+}
+
+/* test_bayes_relations - cutoffs and autolearn scores must be in order */
+static void test_bayes_relations(void **state)
+{
+    struct vigie_error err = {{0}};
+    struct vigie_config *config;
+
+    (void)state;
+    expect_error("bayes_spam_cutoff = 0.8\nbayes_ham_cutoff = 0.81\n",
+                 CONF ": bayes_ham_cutoff (0.81) must not be above bayes_spam_cutoff (0.8)");
+    expect_error("bayes_ham_cutoff = 0.95\n",
+                 CONF ": bayes_ham_cutoff (0.95) must not be above bayes_spam_cutoff (0.9)");
+    expect_error("bayes_autolearn_ham_score = 12\n",
+                 CONF ": bayes_autolearn_ham_score (12) must be below"
+                 " bayes_autolearn_spam_score (12)");
+    expect_error("bayes_autolearn_spam_score = -1\n",
+                 CONF ": bayes_autolearn_ham_score (0.1) must be below"
+                 " bayes_autolearn_spam_score (-1)");
+    /* Equal cutoffs leave no unsure band: allowed. */
+    config = parse("bayes_spam_cutoff = 0.5\nbayes_ham_cutoff = 0.5\n", &err);
+    if (config == NULL)
+        fail_msg("%s", err.msg);
+    config_free(config);
+}
+
+/* test_policy_keys - vigie-policyd's keys: defaults, values, errors */
+static void test_policy_keys(void **state)
+{
+    static const char text[] =
+        "policy_socket_group = postfix\n"
+        "policy_threads = 16\n"
+        "policy_max_connections = 5000\n"
+        "policy_idle_timeout = 5m\n"
+        "policy_max_request = 64k\n"
+        "policy_max_attributes = 32\n"
+        "policy_spf = yes\n"
+        "ratelimit_counter = PolicyD\n"
+        "greylist_enable = on\n"
+        "greylist_delay = 90\n"
+        "greylist_retry_window = 4h\n"
+        "greylist_expiry = 1w\n"
+        "greylist_auto_allow = 0\n";
+    struct vigie_error err = {{0}};
+    struct vigie_config *config = parse("", &err);
+
+    (void)state;
+    assert_non_null(config);
+    assert_string_equal(config->policy_socket_group, "");
+    assert_int_equal(config->policy_threads, 4);
+    assert_int_equal(config->policy_max_connections, 1000);
+    assert_int_equal(config->policy_idle_timeout, 600);
+    assert_int_equal(config->policy_max_request, 16384);
+    assert_int_equal(config->policy_max_attributes, 100);
+    assert_false(config->policy_spf);
+    assert_int_equal(config->ratelimit_counter, RATELIMIT_COUNTER_MILTER);
+    assert_false(config->greylist_enable);
+    assert_int_equal(config->greylist_delay, 300);
+    assert_int_equal(config->greylist_retry_window, 2 * 86400);
+    assert_int_equal(config->greylist_expiry, 35 * 86400);
+    assert_int_equal(config->greylist_auto_allow, 5);
+    config_free(config);
+
+    config = parse(text, &err);
+    if (config == NULL)
+        fail_msg("%s", err.msg);
+    assert_string_equal(config->policy_socket_group, "postfix");
+    assert_int_equal(config->policy_threads, 16);
+    assert_int_equal(config->policy_max_connections, 5000);
+    assert_int_equal(config->policy_idle_timeout, 300);
+    assert_int_equal(config->policy_max_request, 65536);
+    assert_int_equal(config->policy_max_attributes, 32);
+    assert_true(config->policy_spf);
+    assert_int_equal(config->ratelimit_counter, RATELIMIT_COUNTER_POLICYD);
+    assert_true(config->greylist_enable);
+    assert_int_equal(config->greylist_delay, 90);
+    assert_int_equal(config->greylist_retry_window, 4 * 3600);
+    assert_int_equal(config->greylist_expiry, 7 * 86400);
+    assert_int_equal(config->greylist_auto_allow, 0);
+    config_free(config);
+
+    expect_bad_value("ratelimit_counter", "both", "expected milter or policyd");
+    expect_bad_value("policy_threads", "0", "must be between 1 and 64");
+    expect_bad_value("policy_max_attributes", "31", "must be between 32 and 10000");
+    expect_bad_value("policy_max_connections", "100001", "must be between 1 and 100000");
+    expect_bad_value("policy_spf", "maybe", "expected yes or no");
+    expect_error("greylist_delay = 1h\ngreylist_retry_window = 1h\n",
+                 CONF ": greylist_retry_window (3600s) must be longer than"
+                 " greylist_delay (3600s)");
+    expect_error("greylist_retry_window = 60\n",
+                 CONF ": greylist_retry_window (60s) must be longer than"
+                 " greylist_delay (300s)");
+}
+
+/* test_limit_keys - rate limits, locks, alerts and Sentinel: defaults, values, errors */
+static void test_limit_keys(void **state)
+{
+    static const char text[] =
+        "redis_sentinels = 10.0.0.1:26379, [::1]:26380 sentinel.example:26379\n"
+        "redis_sentinel_master = mymaster\n"
+        "alert_command = /usr/local/bin/page-admin --urgent  mail\n"
+        "alert_timeout = 2s\n"
+        "alert_stream_maxlen = 10\n"
+        "lock_default_expiry = 2h\n"
+        "lock_reply = 451   4.7.10  \"Account paused: call 555-0100\"\n";
+    struct vigie_error err = {{0}};
+    struct vigie_config *config = parse("", &err);
+    char big[1024];
+
+    (void)state;
+    assert_non_null(config);
+    assert_string_equal(config->redis_sentinels, "");
+    assert_string_equal(config->redis_sentinel_master, "");
+    assert_string_equal(config->alert_command, "");
+    assert_int_equal(config->alert_timeout_ms, 10000);
+    assert_int_equal(config->alert_stream_maxlen, 10000);
+    assert_int_equal(config->lock_default_expiry, 0);
+    assert_string_equal(config->lock_reply.code, "550");
+    assert_string_equal(config->lock_reply.status, "5.7.1");
+    assert_string_equal(config->lock_reply.text,
+                        "Account locked: contact your mail administrator");
+    config_free(config);
+
+    config = parse(text, &err);
+    if (config == NULL)
+        fail_msg("%s", err.msg);
+    assert_string_equal(config->redis_sentinels,
+                        "10.0.0.1:26379, [::1]:26380 sentinel.example:26379");
+    assert_string_equal(config->redis_sentinel_master, "mymaster");
+    assert_string_equal(config->alert_command, "/usr/local/bin/page-admin --urgent  mail");
+    assert_int_equal(config->alert_timeout_ms, 2000);
+    assert_int_equal(config->alert_stream_maxlen, 10);
+    assert_int_equal(config->lock_default_expiry, 7200);
+    assert_string_equal(config->lock_reply.code, "451");
+    assert_string_equal(config->lock_reply.status, "4.7.10");
+    assert_string_equal(config->lock_reply.text, "Account paused: call 555-0100");
+    config_free(config);
+
+    /* A text without quotes, a status code of three-digit parts. */
+    config = parse("lock_reply = 554 5.123.456 Go away\n", &err);
+    if (config == NULL)
+        fail_msg("%s", err.msg);
+    assert_string_equal(config->lock_reply.code, "554");
+    assert_string_equal(config->lock_reply.status, "5.123.456");
+    assert_string_equal(config->lock_reply.text, "Go away");
+    config_free(config);
+
+    expect_error("alert_command = mail -s alert root\n",
+                 CONF ":1: alert_command: \"mail\" is not an absolute path (no shell runs it)");
+    snprintf(big, sizeof(big), "alert_command = /bin/echo%s\n",
+             " a a a a a a a a a a a a a a a a");
+    expect_error(big, CONF ":1: alert_command: more than 16 words");
+    expect_bad_value("alert_timeout", "1m", "expected a duration such as 500ms or 2s");
+    expect_bad_value("alert_stream_maxlen", "9", "must be between 10 and 10000000");
+    expect_bad_value("lock_default_expiry", "367d", "must be between 0 and 31622400");
+    expect_bad_value("lock_reply", "250 2.0.0 Ok",
+                     "expected a reply such as 550 5.7.1 Account locked");
+    expect_bad_value("lock_reply", "55 5.7.1 Locked",
+                     "expected a reply such as 550 5.7.1 Account locked");
+    expect_bad_value("lock_reply", "5x0 5.7.1 Locked",
+                     "expected a reply such as 550 5.7.1 Account locked");
+    expect_bad_value("lock_reply", "Locked", "expected a reply such as 550 5.7.1 Account locked");
+    expect_bad_value("lock_reply", "451 5.7.1 Locked",
+                     "expected an enhanced status code of the reply code's class,"
+                     " such as 550 5.7.1");
+    expect_bad_value("lock_reply", "550 5.7 Locked",
+                     "expected an enhanced status code of the reply code's class,"
+                     " such as 550 5.7.1");
+    expect_bad_value("lock_reply", "550 5..1 Locked",
+                     "expected an enhanced status code of the reply code's class,"
+                     " such as 550 5.7.1");
+    expect_bad_value("lock_reply", "550 5.7.1000 Locked",
+                     "expected an enhanced status code of the reply code's class,"
+                     " such as 550 5.7.1");
+    expect_bad_value("lock_reply", "550 5.7.1.2 Locked",
+                     "expected an enhanced status code of the reply code's class,"
+                     " such as 550 5.7.1");
+    expect_bad_value("lock_reply", "550", "expected an enhanced status code of the reply"
+                     " code's class, such as 550 5.7.1");
+    expect_bad_value("lock_reply", "550 5.7.1", "the reply has no text");
+    expect_bad_value("lock_reply", "550 5.7.1 \"\"", "the reply has no text");
+    expect_error("redis_sentinels = 10.0.0.1:26379, sentinel.example\n",
+                 CONF ":1: redis sentinel \"sentinel.example\": expected host:port or"
+                 " [ipv6]:port");
+    expect_error("redis_sentinels = 10.0.0.1:26379\n",
+                 CONF ": redis_sentinels is set: redis_sentinel_master must name the master"
+                 " the sentinels watch");
 }
 
 /* test_relative_paths - taken from the config file's directory */
@@ -255,7 +592,11 @@ static void test_relative_paths(void **state)
         "rules_file = local.rules\n"
         "sender_login_maps = maps/logins\n"
         "pid_file = ../run/vigie.pid\n"
-        "log_file = vigie.log\n";
+        "log_file = vigie.log\n"
+        "dns_zone_file = test.zone\n"
+        "dkim_signing_table = dkim/signing.table\n"
+        "dkim_key_file = dkim/keys\n"
+        "public_suffix_list = psl.dat\n";
     struct vigie_error err = {{0}};
     struct vigie_config *config;
 
@@ -266,6 +607,10 @@ static void test_relative_paths(void **state)
     assert_string_equal(config->sender_login_maps, "/etc/vigie/maps/logins");
     assert_string_equal(config->pid_file, "/etc/vigie/../run/vigie.pid");
     assert_string_equal(config->log_file, "/etc/vigie/vigie.log");
+    assert_string_equal(config->dns_zone_file, "/etc/vigie/test.zone");
+    assert_string_equal(config->dkim_signing_table, "/etc/vigie/dkim/signing.table");
+    assert_string_equal(config->dkim_key_file, "/etc/vigie/dkim/keys");
+    assert_string_equal(config->public_suffix_list, "/etc/vigie/psl.dat");
     config_free(config);
 
     config = config_parse("/vigie.conf", text, strlen(text), false, &err);
@@ -394,6 +739,72 @@ static void test_bad_values(void **state)
     expect_error("trusted_networks = hash:/etc/postfix/network_table\n",
                  CONF ":1: bad value for trusted_networks: \"hash:/etc/postfix/network_table\": "
                  "not an address or address/length");
+
+    static const char *const bad_bools[] = {"", "1", "0", "y", "enable", "yes please"};
+    for (size_t i = 0; i < sizeof(bad_bools) / sizeof(bad_bools[0]); i++)
+        expect_bad_value("spf_enable", bad_bools[i], "expected yes or no");
+    expect_bad_value("dkim_verify", "nope", "expected yes or no");
+
+    static const char *const bad_numbers[] = {"", "x", "-1", "+3", "3.0", "5 6", "1234567890"};
+    for (size_t i = 0; i < sizeof(bad_numbers) / sizeof(bad_numbers[0]); i++)
+        expect_bad_value("dkim_max_signatures", bad_numbers[i], "expected a whole number");
+    expect_bad_value("dkim_max_signatures", "0", "must be between 1 and 8");
+    expect_bad_value("dkim_max_signatures", "9", "must be between 1 and 8");
+    expect_bad_value("dkim_min_key_bits", "512", "must be between 1024 and 16384");
+    expect_bad_value("dkim_min_key_bits", "16385", "must be between 1024 and 16384");
+
+    static const char ns_why[] = "expected an IPv4 address, optionally :port";
+    static const char *const bad_servers[] = {
+        ":53", "localhost", "::1", "[::1]:53", "192.0.2.1:", "192.0.2.1:0",
+        "192.0.2.1:65536", "192.0.2.1:53:53", "192.0.2", "192.0.2.256",
+    };
+    for (size_t i = 0; i < sizeof(bad_servers) / sizeof(bad_servers[0]); i++)
+        expect_bad_value("dns_nameserver", bad_servers[i], ns_why);
+
+    expect_bad_value("dns_timeout", "0", range_why);
+    expect_bad_value("dmarc_quarantine", "reject", "expected hold or score");
+    expect_bad_value("public_suffix_list", "", "must not be empty");
+
+    static const char double_why[] = "expected a number such as 0.9";
+    static const char *const bad_doubles[] = {
+        "", ".", "-", "x", "nan", "inf", "0x1p-1", "1e-1", "0.5.5", "--1", "1-", "0.5x",
+    };
+    for (size_t i = 0; i < sizeof(bad_doubles) / sizeof(bad_doubles[0]); i++)
+        expect_bad_value("bayes_robx", bad_doubles[i], double_why);
+    expect_bad_value("bayes_robx", "0", "must be between 0.01 and 0.99");
+    expect_bad_value("bayes_robx", "1", "must be between 0.01 and 0.99");
+    expect_bad_value("bayes_robs", "0", "must be between 0.001 and 1000");
+    expect_bad_value("bayes_min_dev", "0.5", "must be between 0 and 0.49");
+    expect_bad_value("bayes_min_dev", "-0.1", "must be between 0 and 0.49");
+    expect_bad_value("bayes_spam_cutoff", "0", "must be between 0.01 and 1");
+    expect_bad_value("bayes_ham_cutoff", "1.01", "must be between 0 and 1");
+    expect_bad_value("bayes_autolearn_agree", "0.5", "must be between 0.51 and 1");
+    expect_bad_value("bayes_autolearn_spam_score", "1000.5", "must be between -1000 and 1000");
+    expect_bad_value("bayes_max_tokens", "100001", "must be between 0 and 100000");
+    expect_bad_value("bayes_token_keep", "0", "must be between 1 and 1000000");
+    expect_bad_value("bayes_cache_tokens", "4194305", "must be between 0 and 4194304");
+    expect_bad_value("bayes_min_learned", "-1", "expected a whole number");
+
+    static const char size_why[] = "expected a size such as 65536, 512k or 2M";
+    static const char *const bad_sizes[] = {"", "k", "512 k", "512kb", "512x", "-1", "1.5M",
+                                            "1234567890"};
+    for (size_t i = 0; i < sizeof(bad_sizes) / sizeof(bad_sizes[0]); i++)
+        expect_bad_value("bayes_max_bytes", bad_sizes[i], size_why);
+    expect_bad_value("bayes_max_bytes", "2G", "must be between 0 and 1073741824");
+    expect_bad_value("bayes_max_bytes", "1048577k", "must be between 0 and 1073741824");
+
+    static const char duration_why[] = "expected a duration such as 300s, 10m, 12h or 180d";
+    static const char *const bad_durations[] = {"", "d", "1y", "1 d", "1dd", "-1d", "1.5h",
+                                                "1ms", "1234567890"};
+    for (size_t i = 0; i < sizeof(bad_durations) / sizeof(bad_durations[0]); i++)
+        expect_bad_value("bayes_token_ttl", bad_durations[i], duration_why);
+    expect_bad_value("bayes_token_ttl", "3651d", "must be between 0 and 315360000");
+    expect_bad_value("bayes_cache_ttl", "2d", "must be between 0 and 86400");
+    expect_bad_value("bayes_cache_ttl", "86401", "must be between 0 and 86400");
+
+    expect_bad_value("bayes_header_tokens", "some", "expected none, basic or all");
+    expect_bad_value("bayes_per_user", "user", "expected off, recipient or domain");
+    expect_bad_value("bayes_enable", "maybe", "expected yes or no");
 }
 
 /* test_load_errors - the file itself cannot be used */
@@ -463,7 +874,12 @@ static void test_dump(void **state)
         "trusted_networks = 127.0.0.0/8 [::ffff:10.0.0.0]/104 [::1]/128 [::ffff:0:0]/95\n"
         "redis_connect_timeout = 2s\n"
         "socket_mode = 600\n"
-        "authserv_id = mx.example.org\n";
+        "authserv_id = mx.example.org\n"
+        "bayes_token_ttl = 90060\n"
+        "bayes_cache_ttl = 0\n"
+        "bayes_max_bytes = 1000\n"
+        "bayes_robs = 0.25\n"
+        "bayes_per_user = Domain\n";
     static const char expected[] =
         "# read from /etc/vigie/vigie.conf\n"
         "milter_socket = unix:/var/spool/postfix/vigie/milter.sock\n"
@@ -472,6 +888,19 @@ static void test_dump(void **state)
         "user = vigie\n"
         "group =\n"
         "pid_file =\n"
+        "policy_socket_group =\n"
+        "policy_threads = 4\n"
+        "policy_max_connections = 1000\n"
+        "policy_idle_timeout = 10m\n"
+        "policy_max_request = 16k\n"
+        "policy_max_attributes = 100\n"
+        "policy_spf = no\n"
+        "ratelimit_counter = milter\n"
+        "greylist_enable = no\n"
+        "greylist_delay = 5m\n"
+        "greylist_retry_window = 2d\n"
+        "greylist_expiry = 35d\n"
+        "greylist_auto_allow = 5\n"
         "rules_file = /etc/vigie/local.rules\n"
         "sender_login_maps =\n"
         "log_level = warning\n"
@@ -482,10 +911,50 @@ static void test_dump(void **state)
         "redis_connect_timeout = 2000ms\n"
         "redis_timeout = 250ms\n"
         "redis_prefix = vigie:\n"
+        "redis_sentinels =\n"
+        "redis_sentinel_master =\n"
         "fail_policy = accept\n"
         "local_domains = example.org, .example.net\n"
         "trusted_networks = 127.0.0.0/8, 10.0.0.0/8, [::1]/128, [::fffe:0:0]/95\n"
-        "authserv_id = mx.example.org\n";
+        "authserv_id = mx.example.org\n"
+        "dns_timeout = 5000ms\n"
+        "dns_nameserver =\n"
+        "dns_zone_file =\n"
+        "spf_enable = yes\n"
+        "received_spf_header = no\n"
+        "dkim_verify = yes\n"
+        "dkim_signing_table =\n"
+        "dkim_key_file =\n"
+        "dkim_max_signatures = 5\n"
+        "dkim_min_key_bits = 1024\n"
+        "dmarc_enable = yes\n"
+        "public_suffix_list = /usr/share/publicsuffix/public_suffix_list.dat\n"
+        "dmarc_quarantine = hold\n"
+        "bayes_enable = yes\n"
+        "bayes_robs = 0.25\n"
+        "bayes_robx = 0.6\n"
+        "bayes_min_dev = 0.45\n"
+        "bayes_max_tokens = 150\n"
+        "bayes_spam_cutoff = 0.9\n"
+        "bayes_ham_cutoff = 0.2\n"
+        "bayes_min_learned = 200\n"
+        "bayes_token_ttl = 1501m\n"
+        "bayes_token_keep = 3\n"
+        "bayes_cache_tokens = 65536\n"
+        "bayes_cache_ttl = 0s\n"
+        "bayes_header_tokens = all\n"
+        "bayes_word_pairs = yes\n"
+        "bayes_max_bytes = 1000\n"
+        "bayes_per_user = domain\n"
+        "bayes_autolearn = no\n"
+        "bayes_autolearn_spam_score = 12\n"
+        "bayes_autolearn_ham_score = 0.1\n"
+        "bayes_autolearn_agree = 0.99\n"
+        "alert_command =\n"
+        "alert_timeout = 10000ms\n"
+        "alert_stream_maxlen = 10000\n"
+        "lock_default_expiry = 0s\n"
+        "lock_reply = 550 5.7.1 Account locked: contact your mail administrator\n";
     struct vigie_error err = {{0}};
     struct vigie_config *config = parse(text, &err);
     struct vigie_config *again;
@@ -699,6 +1168,9 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_every_key),
         cmocka_unit_test(test_other_values),
+        cmocka_unit_test(test_bayes_relations),
+        cmocka_unit_test(test_policy_keys),
+        cmocka_unit_test(test_limit_keys),
         cmocka_unit_test(test_relative_paths),
         cmocka_unit_test(test_syntax_errors),
         cmocka_unit_test(test_bad_values),

@@ -270,6 +270,32 @@ static void test_numbers(void **state)
     assert_true(hits(&f, "header_count == 0"));
 }
 
+/* test_unknown_number - bayes unknown (NAN) fails every comparison, != too */
+static void test_unknown_number(void **state)
+{
+    static const char *const comparisons[] = {
+        "bayes >= 0.9", "bayes < 0.1", "bayes == 0.5", "bayes != 0.5", "bayes <= 1",
+        "bayes > -1", "bayes >= 0.9 or bayes < 0.9",
+    };
+    struct message_facts f;
+
+    (void)state;
+    test_facts(&f);
+    for (size_t i = 0; i < sizeof(comparisons) / sizeof(comparisons[0]); i++)
+        if (hits(&f, comparisons[i]))
+            fail_msg("unknown bayes: %s hit", comparisons[i]);
+    assert_true(hits(&f, "not bayes >= 0.9"));
+    assert_true(hits(&f, "not (bayes >= 0 and bayes <= 1)"));
+    f.bayes = 0.97;
+    assert_true(hits(&f, "bayes >= 0.9"));
+    assert_true(hits(&f, "bayes != 0.5"));
+    assert_false(hits(&f, "bayes < 0.1"));
+    assert_false(hits(&f, "not bayes >= 0.9"));
+    f.bayes = 0.0;
+    assert_true(hits(&f, "bayes == 0"));
+    assert_true(hits(&f, "bayes < 0.01"));
+}
+
 /* test_lists - each entry form against each kind of fact */
 static void test_lists(void **state)
 {
@@ -725,6 +751,74 @@ static void test_shipped_rules(void **state)
     rules_free(rs);
 }
 
+/* shipped_bayes_hits - the shipped rules that hit a plain message with bayes */
+static void shipped_bayes_hits(const struct ruleset *rs, double bayes, bool authenticated,
+                               struct verdict *v)
+{
+    static const struct header_field plain[] = {
+        {"From", "Ann <ann@example.com>"},
+        {"To", "bob@example.org"},
+        {"Subject", "Minutes of the meeting"},
+        {"Date", "Mon, 2 Mar 2026 10:00:00 +0100"},
+        {"Message-ID", "<1@example.com>"},
+    };
+    struct message_facts f;
+
+    facts_init(&f);
+    f.client_addr = "198.51.100.7";
+    f.client_ip_known = netaddr_parse(f.client_addr, &f.client_ip) == 0;
+    f.client_name = "mail.example.com";
+    f.helo = "mail.example.com";
+    f.sender = "ann@example.com";
+    f.recipients = recipients;
+    f.recipient_count = 1;
+    f.headers = plain;
+    f.header_count = sizeof(plain) / sizeof(plain[0]);
+    f.size = 4096;
+    f.authenticated = authenticated;
+    f.bayes = bayes;
+    evaluate(rs, &f, v);
+}
+
+/* test_shipped_bayes - one band at most hits; BAYES_99 alone flags; unknown scores 0 */
+static void test_shipped_bayes(void **state)
+{
+    static const struct {
+        double bayes;
+        const char *rule;               /* NULL: none */
+        double score;
+    } bands[] = {
+        {0.0, "BAYES_00", -1.5}, {0.0099, "BAYES_00", -1.5}, {0.01, "BAYES_05", -0.5},
+        {0.2, NULL, 0}, {0.5, "BAYES_50", 0.8}, {0.8, "BAYES_80", 2.0},
+        {0.95, "BAYES_95", 3.5}, {0.989, "BAYES_95", 3.5}, {0.99, "BAYES_99", 5.0},
+        {1.0, "BAYES_99", 5.0}, {NAN, NULL, 0},
+    };
+    struct vigie_error err = {{0}};
+    struct ruleset *rs = rules_load("rules/vigie.rules", &err);
+    struct verdict v;
+
+    (void)state;
+    if (rs == NULL)
+        fail_msg("%s", err.msg);
+    for (size_t i = 0; i < sizeof(bands) / sizeof(bands[0]); i++) {
+        shipped_bayes_hits(rs, bands[i].bayes, false, &v);
+        if (bands[i].rule == NULL) {
+            assert_int_equal(v.hit_count, 0);
+        } else {
+            assert_int_equal(v.hit_count, 1);
+            assert_string_equal(v.hits[0].name, bands[i].rule);
+        }
+        assert_true(v.score == bands[i].score);
+        assert_true(v.spam == (bands[i].score >= 5.0));
+        verdict_free(&v);
+    }
+    /* Mail of an authenticated user is not scored by Bayes. */
+    shipped_bayes_hits(rs, 1.0, true, &v);
+    assert_int_equal(v.hit_count, 0);
+    verdict_free(&v);
+    rules_free(rs);
+}
+
 struct thread_arg {
     const struct ruleset *rules;
     double score;
@@ -790,6 +884,7 @@ int main(void)
         cmocka_unit_test(test_regex),
         cmocka_unit_test(test_multi),
         cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_unknown_number),
         cmocka_unit_test(test_lists),
         cmocka_unit_test(test_header),
         cmocka_unit_test(test_thresholds),
@@ -799,6 +894,7 @@ int main(void)
         cmocka_unit_test(test_short_circuit),
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_shipped_rules),
+        cmocka_unit_test(test_shipped_bayes),
         cmocka_unit_test(test_threads),
     };
 

@@ -553,9 +553,9 @@ static void test_statement_errors(void **state)
 {
     (void)state;
     expect_error("hello", "t.rules:1:1: unknown statement \"hello\" "
-                 "(expected list, set, rule or threshold)");
-    expect_error("\"x\"", "t.rules:1:1: expected a statement (list, set, rule or "
-                 "threshold), found string \"x\"");
+                 "(expected list, set, rule, threshold or limit)");
+    expect_error("\"x\"", "t.rules:1:1: expected a statement (list, set, rule, "
+                 "threshold or limit), found string \"x\"");
     expect_error("rule", "t.rules:1:5: expected a rule name, found end of file");
     expect_error("rule 1A if trusted", "t.rules:1:6: expected a rule name, found \"1A\"");
     expect_error("rule and if trusted",
