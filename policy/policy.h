@@ -1,0 +1,165 @@
+/*
+ * NAME
+ *	policy - vigie-policyd: the modules of the policy service and how they meet
+ * SYNOPSIS
+ *	#include "policy.h"
+ * DESCRIPTION
+ *	main.c		start-up, signals, reload (lib/daemon.h)
+ *	server.c	the listening socket and the serving threads: one
+ *			epoll loop per thread, many Postfix connections each
+ *	request.c	the protocol: framing, parsing, replies (request.h)
+ *	session.c	what one connection remembers about the message in
+ *			progress (its instance): recipients let through, SPF
+ *	decide.c	request -> facts -> checks -> one access(5) action
+ *	limits.c	rate limits and account locks at RCPT and
+ *			END-OF-MESSAGE (lib/rules_limits.h)
+ *
+ *	Lifetimes: one struct policy_thread per serving thread (its Redis
+ *	connection and the snapshot it uses, whose rate-limit engine it
+ *	shares with the other threads); one struct policy_session per
+ *	Postfix connection.
+ */
+#ifndef VIGIE_POLICY_H
+#define VIGIE_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "compiler.h"
+#include "config.h"
+#include "error.h"
+#include "facts.h"
+#include "redisconn.h"
+#include "request.h"
+#include "rules.h"
+#include "snapshot.h"
+#include "spf.h"
+
+#define POLICYD_NAME "vigie-policyd"
+#define POLICY_ACTION_MAX 600           /* bytes of one action text */
+#define POLICY_INSTANCE_MAX 64          /* bytes of an instance attribute kept */
+#define POLICY_SESSION_RCPT_BYTES 16384 /* recipients of one message remembered */
+#define POLICY_EOM_RECIPIENTS_MAX 100000        /* recipient_count believed at most */
+
+/* One serving thread: its Redis connection and the snapshot in use. */
+struct policy_thread {
+    struct snapshot *snap;              /* a reference, renewed by policy_thread_refresh */
+    struct redisconn *rc;               /* built from snap's Redis settings */
+    bool greylist_down;                 /* Redis failed greylisting: logged once */
+};
+
+/* What one connection remembers about the message in progress. */
+struct policy_session {
+    char instance[POLICY_INSTANCE_MAX]; /* the message (Postfix's instance attribute) */
+    char rcpt_buf[POLICY_SESSION_RCPT_BYTES];   /* recipients let through, NUL-ended */
+    size_t rcpt_len;
+    size_t rcpt_count;
+    bool spf_done;                      /* SPF checked for this message */
+    struct spf_result spf;
+};
+
+/*
+ * policy_thread_init - a thread's state on the current snapshot
+ *	Returns 0, or -1 with err set (no snapshot, memory).
+ */
+int policy_thread_init(struct policy_thread *t, struct vigie_error *err) WARN_UNUSED;
+
+/*
+ * policy_thread_refresh - move to the current snapshot if it changed
+ *	The Redis connection is rebuilt when the Redis settings changed;
+ *	if that fails, the old one is kept and the error logged.
+ */
+void policy_thread_refresh(struct policy_thread *t);
+
+/* policy_thread_fini - release the snapshot and the Redis connection */
+void policy_thread_fini(struct policy_thread *t);
+
+/* session: policy_session_begin - follow req's instance; a new message forgets the old */
+void policy_session_begin(struct policy_session *s, const struct policy_request *req);
+
+/* session: policy_session_add_rcpt - remember a recipient let through (dropped when full) */
+void policy_session_add_rcpt(struct policy_session *s, const char *recipient);
+
+/*
+ * session: policy_session_recipients - the message's recipients for
+ *	END-OF-MESSAGE facts: *count entries (Postfix's recipient_count,
+ *	lowered to POLICY_EOM_RECIPIENTS_MAX), the ones remembered first,
+ *	then "" for the others. Returns an array the caller frees, or
+ *	NULL when memory is short. *count must not be 0.
+ */
+const char **policy_session_recipients(const struct policy_session *s, size_t *count);
+
+/*
+ * policy_decide - the action for one request, into action (POLICY_ACTION_MAX)
+ *	Always gives an action: a check that fails (Redis down, memory)
+ *	follows fail_policy. Logs each refusal, deferral or hold.
+ */
+void policy_decide(struct policy_thread *t, struct policy_session *s,
+                   const struct policy_request *req, char *action);
+
+/* What limits.c concludes. */
+enum policy_limit_outcome {
+    POLICY_LIMIT_PASS,          /* nothing to say */
+    POLICY_LIMIT_OVER,          /* locked, or a limit crossed: action and detail set */
+    POLICY_LIMIT_UNAVAILABLE,   /* Redis down (the engine logged it): apply fail_policy */
+    POLICY_LIMIT_FAILED,        /* another error, in detail: log it, apply fail_policy */
+};
+
+/*
+ * limits: policy_limits_rcpt - account lock, and (ratelimit_counter =
+ *	policyd) the recipient and recipient-domain limits, for one
+ *	recipient. facts: of this recipient alone.
+ */
+enum policy_limit_outcome policy_limits_rcpt(struct policy_thread *t,
+                                             const struct message_facts *facts,
+                                             const char *queue_id, char *action,
+                                             char *detail, size_t detail_len);
+
+/*
+ * limits: policy_limits_mail - the account lock alone (MAIL FROM)
+ */
+enum policy_limit_outcome policy_limits_mail(struct policy_thread *t,
+                                             const struct message_facts *facts,
+                                             char *action, char *detail, size_t detail_len);
+
+/*
+ * limits: policy_limits_eom - (ratelimit_counter = policyd) message and
+ *	byte limits. facts: every recipient, size.
+ */
+enum policy_limit_outcome policy_limits_eom(struct policy_thread *t,
+                                            const struct message_facts *facts,
+                                            const char *queue_id, char *action,
+                                            char *detail, size_t detail_len);
+
+/*
+ * policy_action_text - an engine action as an access(5) action
+ *	tempfail and reject: "CODE X.Y.Z text"; hold: "HOLD text";
+ *	the milder ones (meaningless before the data): "DUNNO".
+ */
+void policy_action_text(const struct action *a, char *out, size_t len);
+
+/* server: the listening socket and its threads (server.c) */
+struct policy_server;
+
+/*
+ * policy_server_open - bind and listen on config's policy_socket
+ *	Before privileges are dropped: a unix socket gets socket_mode and
+ *	uid:gid (gid replaced by policy_socket_group when set). Returns
+ *	a server, or NULL with err set.
+ */
+struct policy_server *policy_server_open(const struct vigie_config *config, uid_t uid,
+                                         gid_t gid, bool chown_socket,
+                                         struct vigie_error *err) WARN_UNUSED;
+
+/*
+ * policy_server_start - start config's policy_threads serving threads
+ *	They block the daemon's signals. Returns 0, or -1 with err set.
+ */
+int policy_server_start(struct policy_server *server, const struct vigie_config *config,
+                        struct vigie_error *err) WARN_UNUSED;
+
+/* policy_server_stop - stop the threads, close every connection, remove the socket */
+void policy_server_stop(struct policy_server *server);
+
+#endif

@@ -1,0 +1,685 @@
+/*
+ * NAME
+ *	server - vigie-policyd's socket and serving threads
+ * SYNOPSIS
+ *	#include "policy.h"
+ * DESCRIPTION
+ *	Every smtpd process of Postfix keeps one persistent connection to
+ *	the policy service, so hundreds of connections are usual, most of
+ *	them idle. policy_threads threads serve them, each with its own
+ *	epoll set and its own Redis connection; each accepts from the
+ *	shared listening socket (EPOLLEXCLUSIVE: one thread wakes per new
+ *	connection) and keeps the connections it accepted. A request is
+ *	decided as soon as it is complete; a thread blocks only for its
+ *	Redis round trips (and SPF's DNS, when policy_spf is on).
+ *
+ *	Limits, so that memory stays bounded and a bad client cannot hurt
+ *	the others:
+ *	- policy_max_connections connections at most (fewer if the open
+ *	  files limit cannot be raised for them): one more is closed at
+ *	  once (Postfix then applies its default_action) and logged;
+ *	- a connection holds one request at most, policy_max_request bytes
+ *	  and policy_max_attributes lines (request.h); more, a NUL byte or
+ *	  a malformed line: the client is logged and disconnected, without
+ *	  a reply, as SMTPD_POLICY_README asks;
+ *	- a connection idle for policy_idle_timeout is closed;
+ *	- a client that does not read its replies is not read from either.
+ *
+ *	Replies are written at once; a reply that does not fit in the
+ *	socket buffer waits for EPOLLOUT. Requests sent ahead of their
+ *	replies (pipelining) are answered in order.
+ *
+ *	The sizes and the timeout come from the snapshot in force, read at
+ *	each wake-up; the socket, the thread count and the connection limit
+ *	are fixed at start-up.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "policy.h"
+#include "sockdir.h"
+
+#define EVENTS_MAX 64           /* epoll events taken at once */
+#define ACCEPT_BATCH 16         /* connections accepted per wake-up */
+#define INPUT_FIRST 2048        /* first size of an input buffer */
+#define FULL_LOG_SECONDS 10     /* at most one "too many connections" line this often */
+#define PEER_MAX 64
+#define FILES_SPARE 64          /* descriptors beside the connections: Redis, logs, alerts */
+
+struct conn {
+    int fd;
+    char *in;                   /* what the client sent, not yet answered */
+    size_t in_len;
+    size_t in_cap;
+    struct policy_framer framer;
+    char out[POLICY_REPLY_MAX]; /* a reply not written yet */
+    size_t out_len;
+    size_t out_off;
+    time_t last;                /* monotonic seconds of the last byte read */
+    struct conn *prev;          /* the worker's list, least recently active first */
+    struct conn *next;
+    char peer[PEER_MAX];        /* who, for logs */
+    struct policy_session session;
+};
+
+struct worker {
+    struct policy_server *server;
+    pthread_t tid;
+    bool started;
+    int epfd;
+    struct policy_thread thread;
+    struct conn *head;
+    struct conn *tail;
+};
+
+struct policy_server {
+    int listen_fd;
+    char *unix_path;            /* removed at stop; NULL for TCP */
+    bool inet;
+    int stop_fd;                /* eventfd, readable once stopping */
+    struct worker *workers;
+    unsigned worker_count;
+    unsigned max_connections;
+    atomic_uint connections;
+    atomic_llong full_logged;   /* when "too many connections" was last logged */
+};
+
+/* Markers of the two descriptors that are not connections, in epoll data. */
+static char listen_marker, stop_marker;
+
+/* now_seconds - monotonic seconds */
+static time_t now_seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+/* socket_group - the gid for the socket: policy_socket_group or gid; -1 with err */
+static int socket_group(const struct vigie_config *config, gid_t *gid, struct vigie_error *err)
+{
+    const struct group *gr;
+
+    if (*config->policy_socket_group == '\0')
+        return 0;
+    if ((gr = getgrnam(config->policy_socket_group)) == NULL) {
+        error_set(err, "%s: policy_socket_group %s: no such group", config->path,
+                  config->policy_socket_group);
+        return -1;
+    }
+    *gid = gr->gr_gid;
+    return 0;
+}
+
+/*
+ * clear_stale - remove a socket file left by a previous run
+ *	Refuses (-1 with err) when another process still accepts on it.
+ */
+static int clear_stale(const struct sockaddr_un *sun, struct vigie_error *err)
+{
+    struct stat st;
+    int fd;
+
+    if (lstat(sun->sun_path, &st) < 0)
+        return 0;
+    if (!S_ISSOCK(st.st_mode)) {
+        error_set(err, "%s exists and is not a socket", sun->sun_path);
+        return -1;
+    }
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0) {
+        int status = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+
+        close(fd);
+        if (status == 0) {
+            error_set(err, "%s: another process is serving it", sun->sun_path);
+            return -1;
+        }
+    }
+    if (unlink(sun->sun_path) < 0) {
+        error_set(err, "cannot remove the old socket %s: %s", sun->sun_path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* open_unix - bind path with mode, owned by uid:gid when chown_socket */
+static int open_unix(struct policy_server *server, const struct vigie_config *config,
+                     const char *path, uid_t uid, gid_t gid, bool chown_socket,
+                     struct vigie_error *err)
+{
+    struct sockaddr_un sun;
+    mode_t old_mask;
+    int status;
+
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+    if (sockdir_prepare(path, chown_socket, uid, gid, err) < 0 || clear_stale(&sun, err) < 0)
+        return -1;
+    if ((server->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0) {
+        error_set(err, "socket: %s", strerror(errno));
+        return -1;
+    }
+    old_mask = umask(0177);    /* nobody else until chmod below */
+    status = bind(server->listen_fd, (const struct sockaddr *)&sun, sizeof(sun));
+    umask(old_mask);
+    if (status < 0) {
+        error_set(err, "cannot bind %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if ((server->unix_path = strdup(path)) == NULL) {
+        error_set(err, "out of memory");
+        return -1;
+    }
+    if ((chown_socket || *config->policy_socket_group != '\0') && chown(path, uid, gid) < 0) {
+        error_set(err, "cannot chown %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (chmod(path, (mode_t)config->socket_mode) < 0) {
+        error_set(err, "cannot chmod %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* open_inet - bind "port@host" (host a name or an address) */
+static int open_inet(struct policy_server *server, const char *spec, struct vigie_error *err)
+{
+    struct addrinfo hints, *res = NULL;
+    const char *at = strchr(spec, '@');
+    char port[8];
+    int one = 1;
+    int status;
+
+    snprintf(port, sizeof(port), "%.*s", (int)(at - spec), spec);
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
+    if ((status = getaddrinfo(at + 1, port, &hints, &res)) != 0) {
+        error_set(err, "policy_socket inet:%s: %s", spec, gai_strerror(status));
+        return -1;
+    }
+    server->inet = true;
+    server->listen_fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                               res->ai_protocol);
+    status = server->listen_fd < 0 ? -1
+             : setsockopt(server->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0
+             ? -1 : bind(server->listen_fd, res->ai_addr, res->ai_addrlen);
+    if (status < 0)
+        error_set(err, "cannot bind inet:%s: %s", spec, strerror(errno));
+    else if (!((res->ai_family == AF_INET
+                && ntohl(((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr) >> 24 == 127)
+               || (res->ai_family == AF_INET6
+                   && IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr))))
+        msg_warn("policy_socket inet:%s is not on loopback: anyone who reaches it can"
+                 " query the policy service", spec);
+    freeaddrinfo(res);
+    return status < 0 ? -1 : 0;
+}
+
+/* policy_server_open - bind and listen */
+struct policy_server *policy_server_open(const struct vigie_config *config, uid_t uid,
+                                         gid_t gid, bool chown_socket,
+                                         struct vigie_error *err)
+{
+    struct policy_server *server = calloc(1, sizeof(*server));
+    const char *spec = config->policy_socket;
+    int status;
+
+    if (server == NULL) {
+        error_set(err, "out of memory");
+        return NULL;
+    }
+    server->listen_fd = -1;
+    server->stop_fd = -1;
+    if (strncmp(spec, "unix:", 5) == 0)
+        status = socket_group(config, &gid, err) < 0 ? -1
+                 : open_unix(server, config, spec + 5, uid, gid, chown_socket, err);
+    else
+        status = open_inet(server, spec + 5, err);
+    if (status == 0 && listen(server->listen_fd, SOMAXCONN) < 0) {
+        error_set(err, "cannot listen on %s: %s", spec, strerror(errno));
+        status = -1;
+    }
+    if (status == 0 && (server->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+        error_set(err, "eventfd: %s", strerror(errno));
+        status = -1;
+    }
+    if (status < 0) {
+        policy_server_stop(server);
+        return NULL;
+    }
+    return server;
+}
+
+/* peer_name - who is on the other side of fd, for logs */
+static void peer_name(const struct policy_server *server, int fd, char *buf, size_t len)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen = sizeof(ss);
+    struct ucred cred;
+    socklen_t credlen = sizeof(cred);
+    char host[INET6_ADDRSTRLEN], port[8];
+
+    snprintf(buf, len, "unknown");
+    if (server->inet) {
+        if (getpeername(fd, (struct sockaddr *)&ss, &sslen) == 0
+            && getnameinfo((struct sockaddr *)&ss, sslen, host, sizeof(host), port,
+                           sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+            snprintf(buf, len, "%s:%s", host, port);
+    } else if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) == 0) {
+        snprintf(buf, len, "pid %ld", (long)cred.pid);
+    }
+}
+
+/* list_unlink - take c out of the worker's list */
+static void list_unlink(struct worker *w, struct conn *c)
+{
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        w->head = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    else
+        w->tail = c->prev;
+    c->prev = c->next = NULL;
+}
+
+/* list_append - put c at the end (most recently active) */
+static void list_append(struct worker *w, struct conn *c)
+{
+    c->prev = w->tail;
+    c->next = NULL;
+    if (w->tail != NULL)
+        w->tail->next = c;
+    else
+        w->head = c;
+    w->tail = c;
+}
+
+/* conn_close - close and free c */
+static void conn_close(struct worker *w, struct conn *c)
+{
+    list_unlink(w, c);
+    close(c->fd);
+    free(c->in);
+    free(c);
+    atomic_fetch_sub(&w->server->connections, 1);
+}
+
+/* refuse_full - too many connections: close fd, log now and then */
+static void refuse_full(struct policy_server *server, int fd)
+{
+    long long now = (long long)now_seconds();
+    long long last = atomic_load(&server->full_logged);
+
+    close(fd);
+    if (now - last >= FULL_LOG_SECONDS
+        && atomic_compare_exchange_strong(&server->full_logged, &last, now))
+        msg_warn("%u connections open, the most allowed (policy_max_connections, open files"
+                 " limit): refusing new ones; Postfix applies its default_action to them",
+                 server->max_connections);
+}
+
+/* accept_some - accept what is waiting, up to ACCEPT_BATCH */
+static void accept_some(struct worker *w)
+{
+    struct policy_server *server = w->server;
+
+    for (int i = 0; i < ACCEPT_BATCH; i++) {
+        int fd = accept4(server->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct epoll_event ev;
+        struct conn *c;
+
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR
+                && errno != ECONNABORTED)
+                msg_warn("accept: %s", strerror(errno));
+            return;
+        }
+        if (atomic_fetch_add(&server->connections, 1) >= server->max_connections) {
+            atomic_fetch_sub(&server->connections, 1);
+            refuse_full(server, fd);
+            continue;
+        }
+        if ((c = calloc(1, sizeof(*c))) == NULL) {
+            msg_warn("out of memory for a new connection: closing it");
+            close(fd);
+            atomic_fetch_sub(&server->connections, 1);
+            continue;
+        }
+        c->fd = fd;
+        c->last = now_seconds();
+        peer_name(server, fd, c->peer, sizeof(c->peer));
+        list_append(w, c);
+        ev.events = EPOLLIN;
+        ev.data.ptr = c;
+        if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+            msg_warn("epoll_ctl: %s: closing connection from %s", strerror(errno), c->peer);
+            conn_close(w, c);
+        }
+    }
+}
+
+/* want_output - watch fd for writability (on) or for input only */
+static int want_output(struct worker *w, struct conn *c, bool on)
+{
+    struct epoll_event ev;
+
+    ev.events = on ? EPOLLOUT : EPOLLIN;
+    ev.data.ptr = c;
+    return epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/*
+ * flush - write what is left of the reply
+ *	Returns 1 when all is written, 0 when the rest waits for EPOLLOUT,
+ *	-1 when the connection failed (logged).
+ */
+static int flush(struct worker *w, struct conn *c)
+{
+    while (c->out_off < c->out_len) {
+        ssize_t n = write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
+
+        if (n > 0) {
+            c->out_off += (size_t)n;
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            return want_output(w, c, true) < 0 ? -1 : 0;
+        } else {
+            msg_info("client %s: write: %s", c->peer, strerror(errno));
+            return -1;
+        }
+    }
+    c->out_len = c->out_off = 0;
+    return 1;
+}
+
+/*
+ * answer - decide every complete request held, writing each reply
+ *	Returns 0 to go on, -1 when the connection must be closed (logged).
+ */
+static int answer(struct worker *w, struct conn *c)
+{
+    const struct vigie_config *config = w->thread.snap->config;
+    const struct policy_limits limits = {config->policy_max_request,
+                                         config->policy_max_attributes};
+    struct policy_request req;
+    struct vigie_error err;
+    char action[POLICY_ACTION_MAX];
+    size_t len;
+    int status;
+
+    while (c->out_len == 0) {
+        switch (policy_frame(&c->framer, c->in, c->in_len, &limits, &len, &err)) {
+        case POLICY_FRAME_MORE:
+            return 0;
+        case POLICY_FRAME_ERROR:
+            msg_warn("client %s: %s: disconnecting", c->peer, err.msg);
+            return -1;
+        case POLICY_FRAME_DONE:
+            break;
+        }
+        if (policy_request_parse(c->in, len, &req, &err) < 0) {
+            msg_warn("client %s: malformed request: %s: disconnecting", c->peer, err.msg);
+            return -1;
+        }
+        policy_decide(&w->thread, &c->session, &req, action);
+        c->out_len = policy_reply(action, c->out);
+        c->out_off = 0;
+        memmove(c->in, c->in + len, c->in_len - len);
+        c->in_len -= len;
+        policy_framer_reset(&c->framer);
+        if ((status = flush(w, c)) <= 0)
+            return status;
+    }
+    return 0;
+}
+
+/*
+ * room - make room in c's input buffer, up to max bytes in all
+ *	Returns 0, or -1 when memory is short (logged).
+ */
+static int room(struct conn *c, size_t max)
+{
+    size_t cap;
+    char *in;
+
+    if (c->in_len < c->in_cap || c->in_cap >= max)
+        return 0;
+    cap = c->in_cap == 0 ? INPUT_FIRST : c->in_cap * 2;
+    if (cap > max)
+        cap = max;
+    if ((in = realloc(c->in, cap)) == NULL) {
+        msg_warn("client %s: out of memory for its request: disconnecting", c->peer);
+        return -1;
+    }
+    c->in = in;
+    c->in_cap = cap;
+    return 0;
+}
+
+/* readable - read what came and answer it; -1 when c must be closed */
+static int readable(struct worker *w, struct conn *c)
+{
+    size_t max = w->thread.snap->config->policy_max_request;
+    ssize_t n;
+
+    if (room(c, max) < 0)
+        return -1;
+    if (c->in_len >= c->in_cap) {
+        /* a smaller policy_max_request since a reload: the framer says so */
+        return answer(w, c);
+    }
+    n = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
+    if (n < 0)
+        return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+    if (n == 0) {
+        if (c->in_len > 0)
+            msg_warn("client %s: disconnected in the middle of a request (%zu bytes)",
+                     c->peer, c->in_len);
+        return -1;
+    }
+    c->in_len += (size_t)n;
+    c->last = now_seconds();
+    list_unlink(w, c);
+    list_append(w, c);
+    return answer(w, c);
+}
+
+/* writable - the rest of a reply can go; then the requests held */
+static int writable(struct worker *w, struct conn *c)
+{
+    int status = flush(w, c);
+
+    if (status <= 0)
+        return status;
+    if (want_output(w, c, false) < 0)
+        return -1;
+    return answer(w, c);
+}
+
+/* expire_idle - close the connections idle for policy_idle_timeout */
+static void expire_idle(struct worker *w)
+{
+    time_t limit = now_seconds() - (time_t)w->thread.snap->config->policy_idle_timeout;
+
+    while (w->head != NULL && w->head->last <= limit) {
+        msg_debug("client %s: idle for %us: closing", w->head->peer,
+                  w->thread.snap->config->policy_idle_timeout);
+        conn_close(w, w->head);
+    }
+}
+
+/* serve - one thread's loop, until the stop event */
+static void *serve(void *arg)
+{
+    struct worker *w = arg;
+    struct epoll_event events[EVENTS_MAX];
+
+    for (;;) {
+        int n = epoll_wait(w->epfd, events, EVENTS_MAX, 1000);
+
+        if (n < 0 && errno != EINTR) {
+            msg_error("epoll_wait: %s: a serving thread stops", strerror(errno));
+            break;
+        }
+        policy_thread_refresh(&w->thread);
+        for (int i = 0; i < n; i++) {
+            void *p = events[i].data.ptr;
+            uint32_t e = events[i].events;
+            struct conn *c = p;
+            int status = 0;
+
+            if (p == &stop_marker)
+                return NULL;
+            if (p == &listen_marker) {
+                accept_some(w);
+                continue;
+            }
+            /* a connection waiting to write is watched for EPOLLOUT only */
+            if (c->out_len > 0)
+                status = e & (EPOLLOUT | EPOLLHUP | EPOLLERR) ? writable(w, c) : 0;
+            else
+                status = e & (EPOLLIN | EPOLLHUP | EPOLLERR) ? readable(w, c) : 0;
+            if (status < 0)
+                conn_close(w, c);
+        }
+        expire_idle(w);
+    }
+    return NULL;
+}
+
+/*
+ * file_limit - raise the open files limit for max_connections connections
+ *	Returns how many connections the limit leaves room for: fewer
+ *	than max_connections (with a warning) when it cannot be raised
+ *	enough, so that accept() never fails for want of descriptors.
+ */
+static unsigned file_limit(unsigned max_connections, unsigned threads)
+{
+    rlim_t spare = 2 * (rlim_t)threads + FILES_SPARE;
+    rlim_t want = max_connections + spare;
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+        return max_connections;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= want)
+        return max_connections;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur <= spare)
+        rl.rlim_cur = spare + 1;
+    msg_warn("the open files limit (%lu) leaves room for %lu connections, not"
+             " policy_max_connections = %u: raise LimitNOFILE", (unsigned long)rl.rlim_cur,
+             (unsigned long)(rl.rlim_cur - spare), max_connections);
+    return (unsigned)(rl.rlim_cur - spare);
+}
+
+/* worker_init - the epoll set and the thread state of w */
+static int worker_init(struct worker *w, struct policy_server *server, struct vigie_error *err)
+{
+    struct epoll_event ev;
+
+    w->server = server;
+    if ((w->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+        error_set(err, "epoll_create1: %s", strerror(errno));
+        return -1;
+    }
+    ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+    ev.data.ptr = &listen_marker;
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, server->listen_fd, &ev) < 0) {
+        error_set(err, "epoll_ctl: %s", strerror(errno));
+        return -1;
+    }
+    ev.events = EPOLLIN;
+    ev.data.ptr = &stop_marker;
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, server->stop_fd, &ev) < 0) {
+        error_set(err, "epoll_ctl: %s", strerror(errno));
+        return -1;
+    }
+    return policy_thread_init(&w->thread, err);
+}
+
+/* policy_server_start - the serving threads */
+int policy_server_start(struct policy_server *server, const struct vigie_config *config,
+                        struct vigie_error *err)
+{
+    sigset_t old;
+    int status = 0;
+
+    server->max_connections = file_limit(config->policy_max_connections,
+                                         config->policy_threads);
+    if ((server->workers = calloc(config->policy_threads, sizeof(*server->workers))) == NULL) {
+        error_set(err, "out of memory");
+        return -1;
+    }
+    for (unsigned i = 0; i < config->policy_threads; i++)
+        server->workers[i].epfd = -1;
+    server->worker_count = config->policy_threads;
+    daemon_block_signals(&old);
+    for (unsigned i = 0; i < server->worker_count && status == 0; i++) {
+        struct worker *w = &server->workers[i];
+
+        if ((status = worker_init(w, server, err)) == 0
+            && (status = pthread_create(&w->tid, NULL, serve, w)) != 0) {
+            error_set(err, "cannot start a serving thread: %s", strerror(status));
+            status = -1;
+        }
+        w->started = status == 0;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return status;
+}
+
+/* policy_server_stop - stop, close, remove; frees server (NULL is allowed) */
+void policy_server_stop(struct policy_server *server)
+{
+    uint64_t one = 1;
+
+    if (server == NULL)
+        return;
+    if (server->stop_fd >= 0 && write(server->stop_fd, &one, sizeof(one)) < 0)
+        msg_warn("cannot wake the serving threads: %s", strerror(errno));
+    for (unsigned i = 0; i < server->worker_count; i++) {
+        struct worker *w = &server->workers[i];
+
+        if (w->started)
+            pthread_join(w->tid, NULL);
+        while (w->head != NULL)
+            conn_close(w, w->head);
+        if (w->thread.snap != NULL)
+            policy_thread_fini(&w->thread);
+        if (w->epfd >= 0)
+            close(w->epfd);
+    }
+    free(server->workers);
+    if (server->listen_fd >= 0)
+        close(server->listen_fd);
+    if (server->stop_fd >= 0)
+        close(server->stop_fd);
+    if (server->unix_path != NULL && unlink(server->unix_path) < 0 && errno != ENOENT)
+        msg_warn("cannot remove %s: %s", server->unix_path, strerror(errno));
+    free(server->unix_path);
+    free(server);
+}
