@@ -40,6 +40,7 @@ LIB_SRCS = \
 	lib/bayes_conf.c \
 	lib/bayes_store.c \
 	lib/config.c \
+	lib/config_values.c \
 	lib/daemon.c \
 	lib/dkim.c \
 	lib/dkimtable.c \
@@ -210,7 +211,8 @@ $(BUILD)/tests/unit/test_policy_request: $(BUILD)/tests/unit/test_policy_request
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
 # check: everything a change must pass; CI runs exactly this.
-check: all unit unit-asan milter-test policy-test e2e
+check: all
+	@sh tests/check.sh $(BUILD) unit unit-asan milter-test policy-test e2e
 
 unit: $(UNIT_BINS)
 	@sh tests/unit/run.sh $(UNIT_BINS)

@@ -31,7 +31,7 @@
 #include "error.h"
 #include "snapshot.h"
 
-#define VIGIE_VERSION "0.1"     /* also in milter/milter.h until it includes this */
+#define VIGIE_VERSION "0.1"
 
 /* Command-line options common to the daemons. */
 struct daemon_options {

@@ -40,11 +40,11 @@
 
 #include "authcheck.h"
 #include "compiler.h"
+#include "daemon.h"
 #include "facts.h"
 #include "rules.h"
 #include "snapshot.h"
 
-#define VIGIE_VERSION "0.1"
 #define MILTER_NAME "vigie-milter"
 
 struct milter_msg {

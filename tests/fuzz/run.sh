@@ -7,8 +7,9 @@
 #	TARGET is tests/fuzz/fuzz_NAME (or just fuzz_NAME). Each target is
 #	built with "make build/fuzz/fuzz_NAME", then run for SECONDS on the
 #	corpus directory build/fuzz/corpus-NAME, which is kept between runs
-#	and seeded from the shipped file that NAME parses (vigie.conf for
-#	config, rules/vigie.rules for rules). libFuzzer's output goes to
+#	and seeded from files of the kind NAME parses (vigie.conf for
+#	config, rules/vigie.rules for rules, the golden policy requests
+#	for policy, a few corpus messages for mime). libFuzzer's output goes to
 #	build/fuzz/NAME.log; an input that crashes, leaks or trips a
 #	sanitizer is saved as build/fuzz/NAME-crash-* (or leak-*, timeout-*).
 #	Exits 1 when any target failed to build or found a problem.
@@ -34,6 +35,8 @@ for target in "$@"; do
     case $name in
         config) seeds=vigie.conf ;;
         rules)  seeds=rules/vigie.rules ;;
+        policy) seeds=$(ls tests/policy/*.in) ;;
+        mime)   seeds=$(ls ../shared/corpus/train/spam/* 2>/dev/null | head -n 20) ;;
         *)      seeds= ;;
     esac
     corpus=build/fuzz/corpus-$name
