@@ -166,6 +166,9 @@ BENCH_SRCS = \
 
 PROGRAMS = $(BUILD)/vigie-milter $(BUILD)/vigie-policyd $(BUILD)/vigiectl
 
+# Test-only programs the end-to-end tests run (never installed).
+TEST_TOOLS = $(BUILD)/tests/tools/dns_txt_server
+
 LIB_OBJS    = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 MILTER_OBJS = $(MILTER_SRCS:%.c=$(BUILD)/%.o)
 POLICY_OBJS = $(POLICY_SRCS:%.c=$(BUILD)/%.o)
@@ -176,7 +179,7 @@ BENCH_OBJS  = $(BENCH_SRCS:%.c=$(BUILD)/%.o)
 .PHONY: all check unit unit-asan milter-test policy-test e2e fuzz bench demo install clean
 .SUFFIXES:
 
-all: $(PROGRAMS)
+all: $(PROGRAMS) $(TEST_TOOLS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -194,6 +197,9 @@ $(BUILD)/vigie-policyd: $(POLICY_OBJS) $(BUILD)/libvigie.a
 
 $(BUILD)/vigiectl: $(CTL_OBJS) $(BUILD)/libvigie.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/libvigie.a
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
