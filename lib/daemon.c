@@ -265,6 +265,28 @@ void daemon_signal_wake(void)
     on_signal(0);
 }
 
+/* daemon_wait_signals - act on signals until asked to stop; see daemon.h */
+bool daemon_wait_signals(daemon_reload_fn *reload, const struct daemon_options *opts,
+                         const struct vigie_config *running)
+{
+    int signo;
+
+    for (;;) {
+        switch (signo = daemon_signal_next()) {
+        case SIGHUP:
+            msg_info("SIGHUP: reloading");
+            reload(opts, running);
+            break;
+        case SIGTERM:
+        case SIGINT:
+            msg_info("%s: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+            return true;
+        default:
+            return false;
+        }
+    }
+}
+
 /* daemon_warn_if_changed - a setting that needs a restart was changed */
 void daemon_warn_if_changed(const char *key, const char *running, const char *loaded)
 {

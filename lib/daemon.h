@@ -112,6 +112,19 @@ int daemon_signal_next(void);
 /* daemon_signal_wake - make daemon_signal_next return 0 (any thread) */
 void daemon_signal_wake(void);
 
+/* A daemon's SIGHUP handler: build, check and publish a new snapshot. */
+typedef void daemon_reload_fn(const struct daemon_options *opts,
+                              const struct vigie_config *running);
+
+/*
+ * daemon_wait_signals - the main thread's loop once the daemon serves
+ *	SIGHUP calls reload (which logs its own outcome). Returns true on
+ *	SIGTERM or SIGINT (logged), false when daemon_signal_wake() was
+ *	called: the service stopped by itself.
+ */
+bool daemon_wait_signals(daemon_reload_fn *reload, const struct daemon_options *opts,
+                         const struct vigie_config *running);
+
 /* daemon_warn_if_changed - a setting that needs a restart was changed */
 void daemon_warn_if_changed(const char *key, const char *running, const char *loaded);
 

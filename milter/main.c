@@ -79,7 +79,7 @@ static void open_socket(const struct vigie_config *config, const struct daemon_i
  * them unblocked with handlers. Linux delivers a process-directed
  * signal to the main thread (the thread group leader) whenever that
  * thread does not block it, so libmilter's sigwait thread never sees
- * them. The work is done by main_loop().
+ * them. The work is done by daemon_wait_signals().
  */
 
 /* milter_thread - run libmilter; wake the main loop when it returns */
@@ -125,31 +125,6 @@ static void reload(const struct daemon_options *opts, const struct vigie_config 
     snapshot_publish(s);
 }
 
-/*
- * main_loop - act on signals until asked to stop or libmilter ends
- *	Returns true when the stop was asked for (SIGTERM, SIGINT).
- */
-static bool main_loop(const struct daemon_options *opts, const struct vigie_config *running)
-{
-    int signo;
-
-    for (;;) {
-        switch (signo = daemon_signal_next()) {
-        case SIGHUP:
-            msg_info("SIGHUP: reloading");
-            reload(opts, running);
-            break;
-        case SIGTERM:
-        case SIGINT:
-            msg_info("%s: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
-            smfi_stop();
-            return true;
-        default:
-            return false;           /* smfi_main() returned by itself */
-        }
-    }
-}
-
 int main(int argc, char **argv)
 {
     struct daemon_options opts;
@@ -193,7 +168,9 @@ int main(int argc, char **argv)
     msg_info("starting %s %s on %s: %zu rules", MILTER_NAME, VIGIE_VERSION,
              boot->config->milter_socket, rules_count(boot->rules));
     tid = start_milter();
-    asked = main_loop(&opts, boot->config);
+    asked = daemon_wait_signals(reload, &opts, boot->config);
+    if (asked)
+        smfi_stop();
     pthread_join(tid, &result);
     if (!asked) {
         msg_error("libmilter stopped on its own (smfi_main returned %ld)",

@@ -72,27 +72,6 @@ static void reload(const struct daemon_options *opts, const struct vigie_config 
     snapshot_publish(s);
 }
 
-/* main_loop - act on signals until asked to stop */
-static void main_loop(const struct daemon_options *opts, const struct vigie_config *running)
-{
-    int signo;
-
-    for (;;) {
-        switch (signo = daemon_signal_next()) {
-        case SIGHUP:
-            msg_info("SIGHUP: reloading");
-            reload(opts, running);
-            break;
-        case SIGTERM:
-        case SIGINT:
-            msg_info("%s: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
-            return;
-        default:
-            break;
-        }
-    }
-}
-
 int main(int argc, char **argv)
 {
     struct daemon_options opts;
@@ -133,7 +112,7 @@ int main(int argc, char **argv)
     msg_info("starting %s %s on %s: %zu rules, %zu limits, %u threads", POLICYD_NAME,
              VIGIE_VERSION, boot->config->policy_socket, rules_count(boot->rules),
              rules_limit_count(boot->rules), boot->config->policy_threads);
-    main_loop(&opts, boot->config);
+    (void)daemon_wait_signals(reload, &opts, boot->config);
     policy_server_stop(server);
     msg_info("stopped");
     snapshot_publish(NULL);
