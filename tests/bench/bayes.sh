@@ -4,7 +4,7 @@
 # SYNOPSIS
 #	sh tests/bench/bayes.sh BUILD [TRAIN [TEST]]
 # DESCRIPTION
-#	On a private redis-server (free 127.0.0.1 port, files in a temp
+#	On a private redis-server (a unix socket and files in a temp
 #	directory), BUILD/vigiectl learns TRAIN (default
 #	../shared/corpus/train) then classifies TEST (default
 #	../shared/corpus/test) BENCH_ROUNDS times (default 3), one
@@ -48,20 +48,20 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') || exit 1
-redis-server --port "$port" --bind 127.0.0.1 --dir "$tmp" --save "" --appendonly no \
+sock=$tmp/redis.sock
+redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 --dir "$tmp" --save "" --appendonly no \
     --logfile "$tmp/redis.log" &
 redis_pid=$!
 for _ in $(seq 50); do
-    redis-cli -p "$port" ping >/dev/null 2>&1 && break
+    redis-cli -s "$sock" ping >/dev/null 2>&1 && break
     sleep 0.1
 done
 redis() {
-    redis-cli -p "$port" "$@"
+    redis-cli -s "$sock" "$@"
 }
 redis ping >/dev/null || { echo "bench: redis-server did not start" >&2; exit 1; }
 cat >"$tmp/vigie.conf" <<EOF
-redis_address = 127.0.0.1:$port
+redis_address = unix:$sock
 redis_prefix = bench:
 local_domains = example.org
 trusted_networks = 127.0.0.0/8

@@ -5,8 +5,8 @@
 #	sh tests/eval/run.sh BUILD TRAIN TEST
 # DESCRIPTION
 #	TRAIN and TEST are directories holding ham/ and spam/, one message
-#	per file. A private redis-server is started on a free 127.0.0.1
-#	port with its files in a temporary directory; BUILD/vigiectl
+#	per file. A private redis-server is started on a unix socket
+#	with its files in a temporary directory; BUILD/vigiectl
 #	learns TRAIN into it, then classifies every message of TEST at the
 #	shipped thresholds. The script prints the false positives (ham
 #	called spam) by name, the counts and rates, and, when bogofilter
@@ -65,18 +65,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# free_port - a loopback port nobody listens on now
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-port=$(free_port) || exit 1
-redis-server --port "$port" --bind 127.0.0.1 --dir "$tmp" --save "" --appendonly no \
+sock=$tmp/redis.sock
+redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 --dir "$tmp" --save "" --appendonly no \
     --logfile "$tmp/redis.log" &
 redis_pid=$!
 ready=no
 for _ in $(seq 50); do
-    if redis-cli -p "$port" ping >/dev/null 2>&1; then
+    if redis-cli -s "$sock" ping >/dev/null 2>&1; then
         ready=yes
         break
     fi
@@ -89,7 +84,7 @@ if [ "$ready" != yes ]; then
 fi
 
 cat >"$tmp/vigie.conf" <<EOF
-redis_address = 127.0.0.1:$port
+redis_address = unix:$sock
 redis_prefix = eval:
 local_domains = example.org
 trusted_networks = 127.0.0.0/8
