@@ -26,7 +26,7 @@ BUILD_PACKAGES="make gcc libc6-dev pkg-config libmilter-dev libhiredis-dev
 RUN_PACKAGES="publicsuffix"
 TEST_PACKAGES="postfix swaks sasl2-bin libsasl2-modules redis-server redis-tools
     procps iproute2 util-linux miltertest opendkim-tools"
-BENCH_PACKAGES="python3 bogofilter postfwd"            # make bench, make eval: the peers
+BENCH_PACKAGES="bogofilter postfwd"                    # make bench, make eval: the peers
 PACKAGES="$BUILD_PACKAGES $RUN_PACKAGES $TEST_PACKAGES $BENCH_PACKAGES"
 
 # die - print a message on stderr and exit 1
