@@ -22,11 +22,14 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -82,6 +85,8 @@ static void open_socket(const struct vigie_config *config, const struct daemon_i
  * them. The work is done by daemon_wait_signals().
  */
 
+static atomic_bool milter_returned;      /* smfi_main() has returned */
+
 /* milter_thread - run libmilter; wake the main loop when it returns */
 static void *milter_thread(void *arg)
 {
@@ -89,6 +94,7 @@ static void *milter_thread(void *arg)
 
     (void)arg;
     status = smfi_main();
+    atomic_store(&milter_returned, true);
     daemon_signal_wake();
     return (void *)(intptr_t)status;
 }
@@ -106,6 +112,51 @@ static pthread_t start_milter(void)
     if (err != 0)
         daemon_fatal("cannot start the milter thread: %s", strerror(err));
     return tid;
+}
+
+/* nudge_handler - nothing: SIGUSR1 only interrupts libmilter's poll() */
+static void nudge_handler(int signo)
+{
+    (void)signo;
+}
+
+/* nudge_thread - SIGUSR1 to the milter thread every 50 ms until it returns */
+static void *nudge_thread(void *arg)
+{
+    const pthread_t *milter_tid = arg;
+    const struct timespec pause = {.tv_sec = 0, .tv_nsec = 50 * 1000 * 1000};
+
+    while (!atomic_load(&milter_returned)) {
+        pthread_kill(*milter_tid, SIGUSR1);
+        nanosleep(&pause, NULL);
+    }
+    return NULL;
+}
+
+/*
+ * stop_milter - smfi_stop() and wait for smfi_main() to return its status
+ *	libmilter's listener holds its lock while it poll()s for new
+ *	connections, 5 seconds at a time, and smfi_stop() needs that lock:
+ *	a plain stop takes up to 5 seconds. A poll() interrupted by a
+ *	signal (EINTR) makes the listener release the lock and check for
+ *	the stop at once, so a helper thread nudges the milter thread with
+ *	SIGUSR1 (whose handler does nothing) until smfi_main() returns.
+ */
+static intptr_t stop_milter(pthread_t milter_tid)
+{
+    struct sigaction sa = {.sa_handler = nudge_handler};
+    pthread_t nudger;
+    void *result;
+    bool nudging;
+
+    sigemptyset(&sa.sa_mask);
+    nudging = sigaction(SIGUSR1, &sa, NULL) == 0
+              && pthread_create(&nudger, NULL, nudge_thread, &milter_tid) == 0;
+    smfi_stop();
+    pthread_join(milter_tid, &result);
+    if (nudging)
+        pthread_join(nudger, NULL);
+    return (intptr_t)result;
 }
 
 /*
@@ -133,7 +184,6 @@ int main(int argc, char **argv)
     struct daemon_identity who;
     pthread_t tid;
     void *result;
-    bool asked;
 
     daemon_options(MILTER_NAME, argc, argv, &opts);
     if ((boot = snapshot_build(opts.config_path, opts.rules_override, &err)) == NULL) {
@@ -168,16 +218,13 @@ int main(int argc, char **argv)
     msg_info("starting %s %s on %s: %zu rules", MILTER_NAME, VIGIE_VERSION,
              boot->config->milter_socket, rules_count(boot->rules));
     tid = start_milter();
-    asked = daemon_wait_signals(reload, &opts, boot->config);
-    if (asked)
-        smfi_stop();
-    pthread_join(tid, &result);
-    if (!asked) {
+    if (!daemon_wait_signals(reload, &opts, boot->config)) {
+        pthread_join(tid, &result);
         msg_error("libmilter stopped on its own (smfi_main returned %ld)",
                   (long)(intptr_t)result);
         return 1;
     }
-    if ((intptr_t)result != MI_SUCCESS) {
+    if (stop_milter(tid) != MI_SUCCESS) {
         msg_error("libmilter reported an error while stopping");
         return 1;
     }
