@@ -118,7 +118,7 @@ static void format_score(char *buf, size_t len, double score)
 }
 
 /* spamheaders_format - the four values for a verdict */
-int spamheaders_format(const struct verdict *verdict, const char *version,
+int spamheaders_format(const struct verdict *verdict, const char *version, const char *skipped,
                        struct spam_headers *out)
 {
     struct strbuf sb = {.column = STATUS_NAME_LEN};
@@ -150,6 +150,8 @@ int spamheaders_format(const struct verdict *verdict, const char *version,
         strbuf_token(&sb, i == 0 ? " " : "", i == 0 ? "tests=" : "",
                      verdict->hits[i].name, i + 1 < verdict->hit_count ? "," : "");
     strbuf_token(&sb, " ", "version=", version, "");
+    if (skipped != NULL)
+        strbuf_token(&sb, " ", "", skipped, "=skipped");
     if (sb.failed) {
         free(sb.data);
         return -1;

@@ -39,10 +39,13 @@ struct spam_headers {
 
 /*
  * spamheaders_format - the four values for a verdict
- *	version: the producer, e.g. "vigie-0.1". Returns 0, or -1 on
- *	allocation failure (out then owns nothing).
+ *	version: the producer, e.g. "vigie-0.1". skipped: NULL, or the
+ *	name of a check that could not run ("bayes"): X-Spam-Status then
+ *	ends with "bayes=skipped", saying the message was not fully
+ *	checked. Returns 0, or -1 on allocation failure (out then owns
+ *	nothing).
  */
-int spamheaders_format(const struct verdict *verdict, const char *version,
+int spamheaders_format(const struct verdict *verdict, const char *version, const char *skipped,
                        struct spam_headers *out) WARN_UNUSED;
 
 /* spamheaders_free - release out->status; safe on a zeroed struct */

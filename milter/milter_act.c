@@ -242,8 +242,8 @@ sfsistat milter_act_eom(SMFICTX *ctx, struct milter_conn *conn)
     if (rules_evaluate(conn->snap->rules, &facts, &verdict) < 0)
         return fail_message(ctx, conn, "out of memory while evaluating the rules");
     milter_limits_verdict(&limits, conn, &verdict);
-    if (spamheaders_format(&verdict, "vigie-" VIGIE_VERSION, &h) < 0
-        || milter_bayes_note(conn->msg.bayes, &h.status) < 0) {
+    if (spamheaders_format(&verdict, "vigie-" VIGIE_VERSION,
+                           milter_bayes_skipped(conn->msg.bayes), &h) < 0) {
         spamheaders_free(&h);
         verdict_free(&verdict);
         return fail_message(ctx, conn, "out of memory while formatting headers");

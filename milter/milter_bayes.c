@@ -395,18 +395,10 @@ const char *milter_bayes_log(const struct milter_bayes *b, char *buf, size_t siz
     return buf;
 }
 
-/* milter_bayes_note - add "bayes=skipped" to an X-Spam-Status value */
-int milter_bayes_note(const struct milter_bayes *b, char **status)
+/* milter_bayes_skipped - "bayes" or NULL; see milter_bayes.h */
+const char *milter_bayes_skipped(const struct milter_bayes *b)
 {
-    char *noted;
-
-    if (b == NULL || b->outcome != OUTCOME_SKIPPED)
-        return 0;
-    if (asprintf(&noted, "%s\n\tbayes=skipped", *status) < 0)
-        return -1;
-    free(*status);
-    *status = noted;
-    return 0;
+    return b != NULL && b->outcome == OUTCOME_SKIPPED ? "bayes" : NULL;
 }
 
 /* milter_bayes_reset - forget the current message */

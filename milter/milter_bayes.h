@@ -87,13 +87,11 @@ void milter_bayes_autolearn(struct milter_conn *conn, const struct message_facts
 const char *milter_bayes_log(const struct milter_bayes *b, char *buf, size_t size);
 
 /*
- * milter_bayes_note - add "bayes=skipped" to an X-Spam-Status value when
- *	Bayes was skipped (the header notes that the message was not fully
- *	checked); otherwise leave it. *status is malloc'd text, replaced by
- *	a longer one on a new folded line. Returns 0, or -1 when memory is
- *	short (*status unchanged).
+ * milter_bayes_skipped - "bayes" when Bayes was skipped for want of
+ *	Redis (for spamheaders_format: X-Spam-Status then says the message
+ *	was not fully checked), else NULL
  */
-int milter_bayes_note(const struct milter_bayes *b, char **status) WARN_UNUSED;
+const char *milter_bayes_skipped(const struct milter_bayes *b);
 
 /* milter_bayes_reset - forget the current message; b may be NULL */
 void milter_bayes_reset(struct milter_bayes *b);

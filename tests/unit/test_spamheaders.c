@@ -57,7 +57,7 @@ static void test_spam(void **state)
     struct spam_headers h;
 
     (void)state;
-    assert_int_equal(spamheaders_format(&v, "vigie-0.1", &h), 0);
+    assert_int_equal(spamheaders_format(&v, "vigie-0.1", NULL, &h), 0);
     assert_string_equal(h.flag, "YES");
     assert_string_equal(h.score, "7.5");
     assert_string_equal(h.level, "*******");
@@ -76,7 +76,7 @@ static void test_ham(void **state)
     struct spam_headers h;
 
     (void)state;
-    assert_int_equal(spamheaders_format(&v, "vigie-0.1", &h), 0);
+    assert_int_equal(spamheaders_format(&v, "vigie-0.1", NULL, &h), 0);
     assert_string_equal(h.flag, "NO");
     assert_string_equal(h.score, "-1.0");
     assert_string_equal(h.level, "");
@@ -84,7 +84,7 @@ static void test_ham(void **state)
     spamheaders_free(&h);
 
     v = make_verdict(-0.04, 5.0, false, NULL, 0);
-    assert_int_equal(spamheaders_format(&v, "vigie-0.1", &h), 0);
+    assert_int_equal(spamheaders_format(&v, "vigie-0.1", NULL, &h), 0);
     assert_string_equal(h.score, "0.0");
     assert_string_equal(h.status, "No, score=0.0 required=5.0 tests=none version=vigie-0.1");
     spamheaders_free(&h);
@@ -97,8 +97,20 @@ static void test_no_threshold(void **state)
     struct spam_headers h;
 
     (void)state;
-    assert_int_equal(spamheaders_format(&v, "vigie-0.1", &h), 0);
+    assert_int_equal(spamheaders_format(&v, "vigie-0.1", NULL, &h), 0);
     assert_string_equal(h.status, "No, score=2.0 tests=none version=vigie-0.1");
+    spamheaders_free(&h);
+}
+
+/* test_skipped - a skipped check ends X-Spam-Status, after the version */
+static void test_skipped(void **state)
+{
+    struct verdict v = make_verdict(2.0, 5.0, false, NULL, 0);
+    struct spam_headers h;
+
+    (void)state;
+    assert_int_equal(spamheaders_format(&v, "v1", "bayes", &h), 0);
+    assert_string_equal(h.status, "No, score=2.0 required=5.0 tests=none version=v1 bayes=skipped");
     spamheaders_free(&h);
 }
 
@@ -110,15 +122,15 @@ static void test_level(void **state)
     char stars[SPAMHEADERS_MAX_STARS + 1];
 
     (void)state;
-    assert_int_equal(spamheaders_format(&v, "v", &h), 0);
+    assert_int_equal(spamheaders_format(&v, "v", NULL, &h), 0);
     assert_string_equal(h.level, "");
     spamheaders_free(&h);
     v.score = 1.0;
-    assert_int_equal(spamheaders_format(&v, "v", &h), 0);
+    assert_int_equal(spamheaders_format(&v, "v", NULL, &h), 0);
     assert_string_equal(h.level, "*");
     spamheaders_free(&h);
     v.score = 1234.5;
-    assert_int_equal(spamheaders_format(&v, "v", &h), 0);
+    assert_int_equal(spamheaders_format(&v, "v", NULL, &h), 0);
     memset(stars, '*', SPAMHEADERS_MAX_STARS);
     stars[SPAMHEADERS_MAX_STARS] = '\0';
     assert_string_equal(h.level, stars);
@@ -146,7 +158,7 @@ static void test_folding(void **state)
     for (size_t i = 0; i < 6; i++)
         hits[i] = (struct rule_hit){names[i], 1.0, ""};
     v = make_verdict(6.0, 5.0, true, hits, 6);
-    assert_int_equal(spamheaders_format(&v, "vigie-0.1", &h), 0);
+    assert_int_equal(spamheaders_format(&v, "vigie-0.1", NULL, &h), 0);
     assert_header_safe(h.status);
     for (const char *p = h.status; *p; p++) {
         if (*p == '\n') {
@@ -183,7 +195,7 @@ static void test_injection(void **state)
     struct spam_headers h;
 
     (void)state;
-    assert_int_equal(spamheaders_format(&v, "vigie\r\nBcc: victim@example.org", &h), 0);
+    assert_int_equal(spamheaders_format(&v, "vigie\r\nBcc: victim@example.org", NULL, &h), 0);
     assert_header_safe(h.status);
     assert_null(strchr(h.status, '\r'));
     assert_null(strstr(h.status, "X-Injected:"));
@@ -253,6 +265,7 @@ int main(void)
         cmocka_unit_test(test_spam),
         cmocka_unit_test(test_ham),
         cmocka_unit_test(test_no_threshold),
+        cmocka_unit_test(test_skipped),
         cmocka_unit_test(test_level),
         cmocka_unit_test(test_folding),
         cmocka_unit_test(test_injection),
