@@ -37,31 +37,20 @@ vigiectl=$build/vigiectl
 command -v redis-server >/dev/null 2>&1 || { echo "bench: redis-server is not installed" >&2; exit 1; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vigie-bench.XXXXXX") || exit 1
-redis_pid=
+. "$(dirname "$0")/../private_redis.sh"
 cleanup() {
-    if [ -n "$redis_pid" ]; then
-        kill "$redis_pid" 2>/dev/null
-        wait "$redis_pid" 2>/dev/null
-    fi
+    private_redis_stop
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-sock=$tmp/redis.sock
-redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 --dir "$tmp" --save "" --appendonly no \
-    --logfile "$tmp/redis.log" &
-redis_pid=$!
-for _ in $(seq 50); do
-    redis-cli -s "$sock" ping >/dev/null 2>&1 && break
-    sleep 0.1
-done
+private_redis_start "$tmp" || exit 1
 redis() {
-    redis-cli -s "$sock" "$@"
+    redis-cli -s "$REDIS_SOCK" "$@"
 }
-redis ping >/dev/null || { echo "bench: redis-server did not start" >&2; exit 1; }
 cat >"$tmp/vigie.conf" <<EOF
-redis_address = unix:$sock
+redis_address = unix:$REDIS_SOCK
 redis_prefix = bench:
 local_domains = example.org
 trusted_networks = 127.0.0.0/8

@@ -54,37 +54,18 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vigie-eval.XXXXXX") || exit 1
-redis_pid=
+. "$(dirname "$0")/../private_redis.sh"
 cleanup() {
-    if [ -n "$redis_pid" ]; then
-        kill "$redis_pid" 2>/dev/null
-        wait "$redis_pid" 2>/dev/null
-    fi
+    private_redis_stop
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-sock=$tmp/redis.sock
-redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 --dir "$tmp" --save "" --appendonly no \
-    --logfile "$tmp/redis.log" &
-redis_pid=$!
-ready=no
-for _ in $(seq 50); do
-    if redis-cli -s "$sock" ping >/dev/null 2>&1; then
-        ready=yes
-        break
-    fi
-    sleep 0.1
-done
-if [ "$ready" != yes ]; then
-    echo "eval: redis-server did not start; its log:" >&2
-    cat "$tmp/redis.log" >&2
-    exit 1
-fi
+private_redis_start "$tmp" || exit 1
 
 cat >"$tmp/vigie.conf" <<EOF
-redis_address = unix:$sock
+redis_address = unix:$REDIS_SOCK
 redis_prefix = eval:
 local_domains = example.org
 trusted_networks = 127.0.0.0/8
