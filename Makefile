@@ -231,7 +231,7 @@ milter-test: all
 	@sh tests/milter/run.sh $(BUILD)
 
 # policy-test: vigie-policyd against golden request/reply files (no Postfix).
-policy-test: all
+policy-test: all $(BUILD)/tests/bench/policy_load
 	@sh tests/policy/run.sh $(BUILD)
 
 e2e: all

@@ -131,6 +131,11 @@ struct call {
     char *domains;              /* the recipient domains, lower case, NUL-separated */
     const char **domain;        /* distinct, sorted */
     size_t ndomains;
+    char client[64];            /* the client address as text; "" when unknown */
+    size_t live[RATELIMIT_MAX_APPLY];   /* request->limits index of each limit passed */
+    size_t nlive;
+    bool sent;                  /* queued on the connection, reply due */
+    bool lost;                  /* Redis had lost the script: run again */
 };
 
 /* call_free - release a call's storage */
@@ -296,13 +301,12 @@ static unsigned long long limit_weight(const struct limit_def *limit,
 }
 
 /*
- * build_args - the whole argument vector; live[] receives the index in
- *	request->limits of each limit passed to the script, *nlive their
+ * build_args - the whole argument vector; c->live receives the index in
+ *	request->limits of each limit passed to the script, c->nlive their
  *	number. 0, or -1 with err set.
  */
 static int build_args(struct call *c, const struct ratelimit_engine *engine,
-                      const struct ratelimit_request *request, const char *client,
-                      size_t *live, size_t *nlive, struct vigie_error *err)
+                      const struct ratelimit_request *request, struct vigie_error *err)
 {
     const struct message_facts *facts = request->facts;
     const struct ratelimit_settings *s = engine->settings;
@@ -311,21 +315,21 @@ static int build_args(struct call *c, const struct ratelimit_engine *engine,
 
     if (build_keys(c, engine, request, skip, err) < 0)
         return -1;
-    *nlive = 0;
+    c->nlive = 0;
     for (size_t i = 0; i < request->limit_count; i++)
         if (!skip[i])
-            live[(*nlive)++] = i;
+            c->live[c->nlive++] = i;
     c->argc = REDISCONN_EVAL_HEAD;
     for (size_t i = 0; i < 4; i++)
         add(c, c->keys[i].text);
-    for (size_t i = 0; i < *nlive; i++)
-        add(c, c->keys[4 + live[i]].text);
+    for (size_t i = 0; i < c->nlive; i++)
+        add(c, c->keys[4 + c->live[i]].text);
     add(c, "check");
     add_num(c, RATELIMIT_BUCKETS);
     add_num(c, s->alerts.stream_maxlen);
     add(c, has_user ? "1" : "0");
     add_num(c, has_user ? (unsigned long long)request->signal_seconds * 1000 : 0);
-    add(c, client);
+    add(c, c->client);
     add_num(c, c->ndomains);
     for (size_t i = 0; i < c->ndomains; i++)
         add(c, c->domain[i]);
@@ -334,15 +338,15 @@ static int build_args(struct call *c, const struct ratelimit_engine *engine,
     add_pair(c, "queue_id", request->queue_id);
     add_pair(c, "sasl_user", facts->sasl_user);
     add_pair(c, "sender", facts->sender);
-    add_pair(c, "client_addr", client);
-    add_num(c, *nlive);
-    for (size_t n = 0; n < *nlive; n++) {
-        const struct limit_apply *a = &request->limits[live[n]];
+    add_pair(c, "client_addr", c->client);
+    add_num(c, c->nlive);
+    for (size_t n = 0; n < c->nlive; n++) {
+        const struct limit_apply *a = &request->limits[c->live[n]];
         const struct limit_def *limit = a->limit;
         long long lock = lock_ms(limit);
 
         add(c, limit->name);
-        add(c, c->keys[4 + live[n]].text + c->value_at[live[n]]);
+        add(c, c->keys[4 + c->live[n]].text + c->value_at[c->live[n]]);
         add(c, kind_code[limit->count]);
         add_num(c, limit_weight(limit, facts));
         add(c, limit->lock ? "lock" : action_kind_name(limit->action.kind));
@@ -412,8 +416,8 @@ static unsigned long long natural(const redisReply *r)
 
 /* read_reply - the script's reply into result; alerts raised */
 static void read_reply(const struct ratelimit_engine *engine, const struct call *c,
-                       const struct ratelimit_request *request, const size_t *live,
-                       size_t nlive, const redisReply *r, struct ratelimit_result *result)
+                       const struct ratelimit_request *request, const redisReply *r,
+                       struct ratelimit_result *result)
 {
     result->signal_domains = (unsigned long)natural(r->element[1]);
     result->signal_addrs = (unsigned long)natural(r->element[2]);
@@ -422,9 +426,9 @@ static void read_reply(const struct ratelimit_engine *engine, const struct call 
         result->action = engine->settings->lock_reply;
         return;
     }
-    for (size_t n = 0; n < nlive; n++) {
+    for (size_t n = 0; n < c->nlive; n++) {
         const redisReply *l = r->element[4]->element[n];
-        const struct limit_apply *a = &request->limits[live[n]];
+        const struct limit_apply *a = &request->limits[c->live[n]];
         long long over = l->element[0]->integer;
 
         if (l->element[2]->elements > 0)
@@ -441,7 +445,7 @@ static void read_reply(const struct ratelimit_engine *engine, const struct call 
         result->max = a->tier->windows[over - 1].max;
         result->count = natural(l->element[1]);
         snprintf(result->key, sizeof(result->key), "%s",
-                 c->keys[4 + live[n]].text + c->value_at[live[n]]);
+                 c->keys[4 + c->live[n]].text + c->value_at[c->live[n]]);
         result->locked_now = a->limit->lock && request->facts->sasl_user[0] != '\0';
         result->action = result->locked_now ? engine->settings->lock_reply : a->limit->action;
     }
@@ -454,29 +458,103 @@ static void result_init(struct ratelimit_result *result)
     result->status = RATELIMIT_PASS;
 }
 
-/* run_script - one script call for a built call; as ratelimit_check */
-static int run_script(struct ratelimit_engine *engine, struct redisconn *rc,
-                      const struct call *c, const struct ratelimit_request *request,
-                      const size_t *live, size_t nlive, struct ratelimit_result *result,
-                      struct vigie_error *err)
+/*
+ * prepare - the script call of one job, built in c
+ *	Returns true when the call is to be made; false when the job is
+ *	decided without Redis (job->status set: 0, or -1 with job->err).
+ */
+static bool prepare(const struct ratelimit_engine *engine, struct ratelimit_job *job,
+                    struct call *c)
 {
-    redisReply *reply = redisconn_eval(rc, &ratelimit_script, (int)(4 + nlive), c->argc,
-                                       c->argv, c->argvlen, err);
+    const struct ratelimit_request *request = job->request;
+    bool has_user = request->facts->sasl_user[0] != '\0';
 
+    result_init(&job->result);
+    job->status = 0;
+    if (request->limit_count > RATELIMIT_MAX_APPLY) {
+        error_set(&job->err, "rate limits: more than %d limits apply", RATELIMIT_MAX_APPLY);
+        job->status = -1;
+        return false;
+    }
+    if (request->limit_count == 0 && !has_user)
+        return false;
+    if (call_alloc(c, request) < 0) {
+        error_set(&job->err, "rate limits: out of memory");
+        job->status = -1;
+        return false;
+    }
+    if (request->facts->client_ip_known)
+        netaddr_format(&request->facts->client_ip, c->client, sizeof(c->client));
+    if (build_args(c, engine, request, &job->err) < 0) {
+        job->status = -1;
+        return false;
+    }
+    return c->nlive > 0 || has_user;    /* else no key: nothing to ask */
+}
+
+/* conclude - a job from the script's reply (NULL: Redis failed, err says why) */
+static void conclude(struct ratelimit_engine *engine, struct redisconn *rc,
+                     struct ratelimit_job *job, const struct call *c, redisReply *reply,
+                     const struct vigie_error *err)
+{
     if (reply == NULL) {
-        result->status = RATELIMIT_UNAVAILABLE;
+        job->result.status = RATELIMIT_UNAVAILABLE;
+        job->err = *err;
         outage_begins(engine, err);
-        return 0;
+        return;
     }
-    if (!reply_ok(reply, nlive)) {
-        error_set(err, "rate limits: unexpected reply from the script");
-        freeReplyObject(reply);
-        return -1;
+    if (!reply_ok(reply, c->nlive)) {
+        error_set(&job->err, "rate limits: unexpected reply from the script");
+        job->status = -1;
+    } else {
+        outage_ends(engine, rc);
+        read_reply(engine, c, job->request, reply, &job->result);
     }
-    outage_ends(engine, rc);
-    read_reply(engine, c, request, live, nlive, reply, result);
     freeReplyObject(reply);
-    return 0;
+}
+
+/* ratelimit_check_batch - ratelimit_check for each of n jobs, pipelined */
+void ratelimit_check_batch(struct ratelimit_engine *engine, struct redisconn *rc,
+                           struct ratelimit_job *jobs, size_t n)
+{
+    struct call *calls = calloc(n, sizeof(*calls));
+    struct vigie_error err;
+    bool sending = true;
+
+    for (size_t i = 0; i < n; i++) {
+        if (calls == NULL) {
+            result_init(&jobs[i].result);
+            error_set(&jobs[i].err, "rate limits: out of memory");
+            jobs[i].status = -1;
+        } else if (prepare(engine, &jobs[i], &calls[i])) {
+            /* after a failed send, the connection is gone: the rest fail too */
+            sending = sending && redisconn_eval_send(rc, &ratelimit_script,
+                                                     (int)(4 + calls[i].nlive), calls[i].argc,
+                                                     calls[i].argv, calls[i].argvlen,
+                                                     &err) == 0;
+            calls[i].sent = sending;
+            if (!sending)
+                conclude(engine, rc, &jobs[i], &calls[i], NULL, &err);
+        }
+    }
+    for (size_t i = 0; calls != NULL && i < n; i++) {
+        if (calls[i].sent) {
+            redisReply *reply = redisconn_eval_receive(rc, &ratelimit_script, &calls[i].lost,
+                                                       &err);
+
+            if (!calls[i].lost)
+                conclude(engine, rc, &jobs[i], &calls[i], reply, &err);
+        }
+    }
+    for (size_t i = 0; calls != NULL && i < n; i++) {
+        if (calls[i].lost)
+            conclude(engine, rc, &jobs[i], &calls[i],
+                     redisconn_eval(rc, &ratelimit_script, (int)(4 + calls[i].nlive),
+                                    calls[i].argc, calls[i].argv, calls[i].argvlen, &err),
+                     &err);
+        call_free(&calls[i]);
+    }
+    free(calls);
 }
 
 /* ratelimit_check - check and count one message */
@@ -484,29 +562,13 @@ int ratelimit_check(struct ratelimit_engine *engine, struct redisconn *rc,
                     const struct ratelimit_request *request,
                     struct ratelimit_result *result, struct vigie_error *err)
 {
-    bool has_user = request->facts->sasl_user[0] != '\0';
-    size_t live[RATELIMIT_MAX_APPLY];
-    char client[64] = "";
-    struct call c;
-    size_t nlive;
-    int status = -1;
+    struct ratelimit_job job = {.request = request};
 
-    result_init(result);
-    if (request->limit_count > RATELIMIT_MAX_APPLY) {
-        error_set(err, "rate limits: more than %d limits apply", RATELIMIT_MAX_APPLY);
-        return -1;
-    }
-    if (request->limit_count == 0 && !has_user)
-        return 0;
-    if (request->facts->client_ip_known)
-        netaddr_format(&request->facts->client_ip, client, sizeof(client));
-    if (call_alloc(&c, request) < 0)
-        error_set(err, "rate limits: out of memory");
-    else if (build_args(&c, engine, request, client, live, &nlive, err) == 0)
-        status = nlive == 0 && !has_user ? 0     /* no key: nothing to ask */
-            : run_script(engine, rc, &c, request, live, nlive, result, err);
-    call_free(&c);
-    return status;
+    ratelimit_check_batch(engine, rc, &job, 1);
+    *result = job.result;
+    if (job.status < 0 || result->status == RATELIMIT_UNAVAILABLE)
+        *err = job.err;
+    return job.status;
 }
 
 /* ratelimit_lock_check - is this SASL user locked? */

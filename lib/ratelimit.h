@@ -50,11 +50,18 @@
  *	KEYS (ratelimit_keys.h), each with a time to live:
  *	PREFIX rl: LIMIT : VALUE  hash per limit and key value, fields
  *	    b<W>:<i>	units in bucket i of the window of W ms
+ *	    s<W>	the sum of the buckets of that window still counted
+ *	    o<W>	the oldest bucket index that sum may hold
  *	    d:<domain>	when the domain was last admitted (ms)
  *	    m<W>	max of the window (what vigiectl usage/top show)
  *	    a<W>	no new alert for this window before this time (ms)
  *	    t, k	the tier applied and the kind counted (m r b d)
- *	  Stale buckets, domains and windows are deleted when the hash is
+ *	    w		the kind and the windows last counted ("r 600000 86400000")
+ *	  A check reads s, o and the present bucket of each window, and
+ *	  the buckets that fell out of the window since the last message
+ *	  (subtracted from s and deleted when the message is counted): its
+ *	  cost does not grow with the buckets held. The fields of a window
+ *	  the limit no longer has (w changed) are deleted when the hash is
  *	  next written; the hash expires one bucket and 1 s after its
  *	  longest window (every write renews that), so nothing outlives
  *	  its use.
@@ -253,6 +260,26 @@ void ratelimit_engine_free(struct ratelimit_engine *engine);
 int ratelimit_check(struct ratelimit_engine *engine, struct redisconn *rc,
                     const struct ratelimit_request *request,
                     struct ratelimit_result *result, struct vigie_error *err) WARN_UNUSED;
+
+/* One check of a batch (ratelimit_check_batch). */
+struct ratelimit_job {
+    const struct ratelimit_request *request;    /* in: borrowed until the batch returns */
+    int status;                 /* out: what ratelimit_check returns */
+    struct ratelimit_result result;             /* out */
+    struct vigie_error err;     /* out: why, when status < 0 or result UNAVAILABLE */
+};
+
+/*
+ * ratelimit_check_batch - ratelimit_check for each of n jobs, pipelined
+ *	Every script call is queued, then the replies read: one write and
+ *	one round trip for the batch (vigie-policyd's requests that arrive
+ *	together). Each call is still atomic alone, and they run in the
+ *	order of jobs[]. When Redis fails part way, every job not answered
+ *	yet is UNAVAILABLE; a script Redis lost is loaded again and its
+ *	calls re-run after the batch.
+ */
+void ratelimit_check_batch(struct ratelimit_engine *engine, struct redisconn *rc,
+                           struct ratelimit_job *jobs, size_t n);
 
 /*
  * ratelimit_lock_check - is this SASL user locked? (one HGETALL)

@@ -32,36 +32,37 @@
     "--        (0: none), count, {alert fields (name value)...}}...}}.\n" \
     "-- peek:  KEYS are counter hashes; ARGV: 'peek' buckets.\n" \
     "--   Returns per key {tier, kind, window_ms, count, max, ...}.\n" \
+    "--\n" \
+    "-- Cost: 'check' reads only the fields it needs (the running sum s<w>\n" \
+    "-- of each window, and the buckets that fell out of it since the last\n" \
+    "-- message), so it does not grow with the number of buckets; a limit\n" \
+    "-- on distinct domains, and 'peek', read the whole hash.\n" \
     "\n" \
-    "local argi = 0\n" \
-    "local function arg()\n" \
-    "  argi = argi + 1\n" \
-    "  return ARGV[argi]\n" \
-    "end\n" \
-    "\n" \
-    "local mode = arg()\n" \
-    "local buckets = tonumber(arg())\n" \
+    "local mode = ARGV[1]\n" \
+    "local buckets = tonumber(ARGV[2])\n" \
     "local t = redis.call('TIME')\n" \
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n" \
     "\n" \
-    "local function int(n)\n" \
-    "  return string.format('%d', n)\n" \
+    "-- The bucket index of now for a window of w ms, the oldest index it\n" \
+    "-- counts, and the width of its buckets.\n" \
+    "local function span(w)\n" \
+    "  local width = math.ceil(w / buckets)\n" \
+    "  local index = math.floor(now / width)\n" \
+    "  return index, index - buckets, width\n" \
     "end\n" \
     "\n" \
-    "-- A counter hash, parsed: buckets {window, index, value, field} and\n" \
-    "-- values[field] = value, stamps[domain] = last seen (ms), meta[field] =\n" \
-    "-- value (t k m<w> a<w>).\n" \
+    "-- A whole counter hash, parsed: buckets {window, index, value},\n" \
+    "-- stamps[domain] = last seen (ms), meta[field] = value (other fields).\n" \
     "local function load(key)\n" \
     "  local flat = redis.call('HGETALL', key)\n" \
-    "  local h = {buckets = {}, values = {}, stamps = {}, meta = {}}\n" \
+    "  local h = {buckets = {}, stamps = {}, meta = {}}\n" \
     "  for i = 1, #flat, 2 do\n" \
     "    local f, v = flat[i], flat[i + 1]\n" \
     "    local c = string.byte(f, 1)\n" \
     "    if c == 98 then                                   -- b<window>:<index>\n" \
     "      local colon = string.find(f, ':', 2, true)\n" \
-    "      h.values[f] = tonumber(v)\n" \
-    "      h.buckets[#h.buckets + 1] = {string.sub(f, 2, colon - 1),\n" \
-    "        tonumber(string.sub(f, colon + 1)), h.values[f], f}\n" \
+    "      h.buckets[#h.buckets + 1] = {tonumber(string.sub(f, 2, colon - 1)),\n" \
+    "        tonumber(string.sub(f, colon + 1)), tonumber(v)}\n" \
     "    elseif c == 100 then                              -- d:<domain>\n" \
     "      h.stamps[string.sub(f, 3)] = tonumber(v)\n" \
     "    else\n" \
@@ -71,39 +72,13 @@
     "  return h\n" \
     "end\n" \
     "\n" \
-    "-- The bucket index of now for a window, the oldest index it counts, and\n" \
-    "-- the width of its buckets (remembered: many buckets share a window).\n" \
-    "local spans = {}\n" \
-    "local function span(w)\n" \
-    "  local s = spans[w]\n" \
-    "  if s == nil then\n" \
-    "    local width = math.ceil(tonumber(w) / buckets)\n" \
-    "    local index = math.floor(now / width)\n" \
-    "    s = {index, index - buckets, width}\n" \
-    "    spans[w] = s\n" \
+    "-- How many distinct domains h saw within w ms.\n" \
+    "local function stamps_within(h, w)\n" \
+    "  local since, count = now - w, 0\n" \
+    "  for _, stamp in pairs(h.stamps) do\n" \
+    "    if stamp > since then count = count + 1 end\n" \
     "  end\n" \
-    "  return s[1], s[2], s[3]\n" \
-    "end\n" \
-    "\n" \
-    "-- How much window w holds now, and how much a message adds to it.\n" \
-    "local function usage(h, kind, w, weight, domains)\n" \
-    "  if kind == 'd' then\n" \
-    "    local since, count, new = now - tonumber(w), 0, 0\n" \
-    "    for _, stamp in pairs(h.stamps) do\n" \
-    "      if stamp > since then count = count + 1 end\n" \
-    "    end\n" \
-    "    for _, d in ipairs(domains) do\n" \
-    "      local stamp = h.stamps[d]\n" \
-    "      if stamp == nil or stamp <= since then new = new + 1 end\n" \
-    "    end\n" \
-    "    return count, new\n" \
-    "  end\n" \
-    "  local _, oldest = span(w)\n" \
-    "  local count = 0\n" \
-    "  for _, b in ipairs(h.buckets) do\n" \
-    "    if b[1] == w and b[2] >= oldest then count = count + b[3] end\n" \
-    "  end\n" \
-    "  return count, weight\n" \
+    "  return count\n" \
     "end\n" \
     "\n" \
     "if mode == 'peek' then\n" \
@@ -114,9 +89,19 @@
     "    local row = {h.meta.t or '', kind}\n" \
     "    for f, v in pairs(h.meta) do\n" \
     "      if string.byte(f, 1) == 109 then                -- m<window>\n" \
-    "        local w = string.sub(f, 2)\n" \
-    "        row[#row + 1] = w\n" \
-    "        row[#row + 1] = usage(h, kind, w, 0, {})\n" \
+    "        local wtext = string.sub(f, 2)\n" \
+    "        local w = tonumber(wtext)\n" \
+    "        local count = 0\n" \
+    "        if kind == 'd' then\n" \
+    "          count = stamps_within(h, w)\n" \
+    "        else\n" \
+    "          local _, oldest = span(w)\n" \
+    "          for _, b in ipairs(h.buckets) do\n" \
+    "            if b[1] == w and b[2] >= oldest then count = count + b[3] end\n" \
+    "          end\n" \
+    "        end\n" \
+    "        row[#row + 1] = wtext\n" \
+    "        row[#row + 1] = count\n" \
     "        row[#row + 1] = tonumber(v)\n" \
     "      end\n" \
     "    end\n" \
@@ -125,23 +110,32 @@
     "  return out\n" \
     "end\n" \
     "\n" \
-    "local maxlen = arg()\n" \
-    "local has_user = arg() == '1'\n" \
-    "local signal_ms = tonumber(arg())\n" \
-    "local client_addr = arg()\n" \
-    "local domains = {}\n" \
-    "for i = 1, tonumber(arg()) do domains[i] = arg() end\n" \
-    "local ctx = {}\n" \
-    "for i = 1, 2 * tonumber(arg()) do ctx[i] = arg() end\n" \
-    "\n" \
-    "local limits = {}\n" \
-    "for i = 1, tonumber(arg()) do\n" \
-    "  local l = {key = KEYS[4 + i], name = arg(), keytext = arg(), kind = arg(),\n" \
-    "    weight = tonumber(arg()), action = arg(), lock_ms = tonumber(arg()),\n" \
-    "    tier = arg(), windows = {}, over = 0, count = 0}\n" \
-    "  for j = 1, tonumber(arg()) do\n" \
-    "    l.windows[j] = {ms = arg(), max = tonumber(arg())}\n" \
+    "local maxlen = ARGV[3]\n" \
+    "local has_user = ARGV[4] == '1'\n" \
+    "local signal_ms = tonumber(ARGV[5])\n" \
+    "local client_addr = ARGV[6]\n" \
+    "local argi = 8                                        -- the next argument\n" \
+    "local domains, limits = {}, {}\n" \
+    "for i = 1, tonumber(ARGV[7]) do\n" \
+    "  domains[i] = ARGV[argi]\n" \
+    "  argi = argi + 1\n" \
+    "end\n" \
+    "local ctx_at, ctx_n = argi + 1, 2 * tonumber(ARGV[argi])   -- read by alert() alone\n" \
+    "argi = argi + ctx_n + 1\n" \
+    "for i = 1, tonumber(ARGV[argi]) do\n" \
+    "  -- every field named here, so that the table never grows\n" \
+    "  local l = {key = KEYS[4 + i], name = ARGV[argi + 1], keytext = ARGV[argi + 2],\n" \
+    "    kind = ARGV[argi + 3], weight = tonumber(ARGV[argi + 4]), action = ARGV[argi + 5],\n" \
+    "    lock_ms = tonumber(ARGV[argi + 6]), tier = ARGV[argi + 7], windows = {}, over = 0,\n" \
+    "    count = 0, shape = ARGV[argi + 3], longest = 0, names = false, h = false,\n" \
+    "    shape_stored = false}\n" \
+    "  local nwin = tonumber(ARGV[argi + 8])\n" \
+    "  for j = 1, nwin do\n" \
+    "    l.windows[j] = {ms = ARGV[argi + 7 + 2 * j], max = tonumber(ARGV[argi + 8 + 2 * j]),\n" \
+    "      at = 0, index = 0, oldest = 0, current = 0, count = 0, add = 0, from = 0,\n" \
+    "      stale = false}\n" \
     "  end\n" \
+    "  argi = argi + 8 + 2 * nwin\n" \
     "  limits[i] = l\n" \
     "end\n" \
     "\n" \
@@ -150,67 +144,117 @@
     "end\n" \
     "\n" \
     "-- Signals: what a SASL user's mail reveals besides its volume.\n" \
-    "local function signal(key, members)\n" \
-    "  if signal_ms <= 0 or not has_user then return -1 end\n" \
-    "  local add = {}\n" \
-    "  for _, m in ipairs(members) do\n" \
-    "    if m ~= '' then\n" \
-    "      add[#add + 1] = now\n" \
-    "      add[#add + 1] = m\n" \
+    "local signal_domains, signal_addrs = -1, -1\n" \
+    "if signal_ms > 0 and has_user then\n" \
+    "  local function signal(key, members)\n" \
+    "    local add = {}\n" \
+    "    for _, m in ipairs(members) do\n" \
+    "      if m ~= '' then\n" \
+    "        add[#add + 1] = now\n" \
+    "        add[#add + 1] = m\n" \
+    "      end\n" \
+    "    end\n" \
+    "    if #add > 0 then redis.call('ZADD', key, unpack(add)) end\n" \
+    "    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - signal_ms)\n" \
+    "    redis.call('PEXPIRE', key, signal_ms)\n" \
+    "    local n = redis.call('ZCARD', key)\n" \
+    "    if n > 1000 then                                    -- keep the newest 1000\n" \
+    "      redis.call('ZREMRANGEBYRANK', key, 0, n - 1001)\n" \
+    "      n = 1000\n" \
+    "    end\n" \
+    "    return n\n" \
+    "  end\n" \
+    "  signal_domains = signal(KEYS[3], domains)\n" \
+    "  signal_addrs = signal(KEYS[4], {client_addr})\n" \
+    "end\n" \
+    "\n" \
+    "-- Read a limit: per window w, its count now (w.count), what the message\n" \
+    "-- adds (w.add), where its fields are in l.names (w.at: s o b), and the\n" \
+    "-- buckets that fell out of it (w.stale, or false). The field w holds\n" \
+    "-- the kind and the windows last counted (l.shape), so that a change\n" \
+    "-- of either is seen.\n" \
+    "local function read(l)\n" \
+    "  local names = {'w'}\n" \
+    "  for _, w in ipairs(l.windows) do\n" \
+    "    local ms = w.ms\n" \
+    "    l.shape = l.shape .. ' ' .. ms\n" \
+    "    l.longest = math.max(l.longest, tonumber(ms))\n" \
+    "    if l.kind ~= 'd' then\n" \
+    "      w.index, w.oldest = span(tonumber(ms))\n" \
+    "      w.at = #names + 1\n" \
+    "      names[w.at] = 's' .. ms\n" \
+    "      names[w.at + 1] = 'o' .. ms\n" \
+    "      names[w.at + 2] = 'b' .. ms .. ':' .. w.index\n" \
     "    end\n" \
     "  end\n" \
-    "  if #add > 0 then redis.call('ZADD', key, unpack(add)) end\n" \
-    "  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - signal_ms)\n" \
-    "  redis.call('PEXPIRE', key, signal_ms)\n" \
-    "  local n = redis.call('ZCARD', key)\n" \
-    "  if n > 1000 then                                    -- keep the newest 1000\n" \
-    "    redis.call('ZREMRANGEBYRANK', key, 0, n - 1001)\n" \
-    "    n = 1000\n" \
+    "  l.names = names\n" \
+    "  local v = redis.call('HMGET', l.key, unpack(names))\n" \
+    "  l.shape_stored = v[1]\n" \
+    "  if l.kind == 'd' then\n" \
+    "    l.h = load(l.key)\n" \
     "  end\n" \
-    "  return n\n" \
+    "  for _, w in ipairs(l.windows) do\n" \
+    "    local at = w.at\n" \
+    "    if l.kind == 'd' then\n" \
+    "      w.count, w.add = stamps_within(l.h, tonumber(w.ms)), 0\n" \
+    "      for _, d in ipairs(domains) do\n" \
+    "        local stamp = l.h.stamps[d]\n" \
+    "        if stamp == nil or stamp <= now - tonumber(w.ms) then w.add = w.add + 1 end\n" \
+    "      end\n" \
+    "    else\n" \
+    "      local sum, from = tonumber(v[at] or '0'), tonumber(v[at + 1] or w.oldest)\n" \
+    "      w.current = tonumber(v[at + 2] or '0')\n" \
+    "      if from < w.oldest then                        -- buckets that fell out\n" \
+    "        w.stale = {}\n" \
+    "        for i = from, math.min(w.oldest - 1, from + buckets) do\n" \
+    "          w.stale[#w.stale + 1] = 'b' .. w.ms .. ':' .. i\n" \
+    "        end\n" \
+    "        for _, n in ipairs(redis.call('HMGET', l.key, unpack(w.stale))) do\n" \
+    "          sum = sum - tonumber(n or '0')\n" \
+    "        end\n" \
+    "      end\n" \
+    "      w.count, w.add = math.max(sum, 0), l.weight\n" \
+    "      w.from = math.max(from, w.oldest)\n" \
+    "    end\n" \
+    "  end\n" \
     "end\n" \
-    "local signal_domains = signal(KEYS[3], domains)\n" \
-    "local signal_addrs = signal(KEYS[4], {client_addr})\n" \
     "\n" \
     "-- Read every limit; the first window that the message would overflow.\n" \
     "local any_over = false\n" \
     "for _, l in ipairs(limits) do\n" \
-    "  l.h = load(l.key)\n" \
+    "  read(l)\n" \
     "  for j, w in ipairs(l.windows) do\n" \
-    "    local count, add = usage(l.h, l.kind, w.ms, l.weight, domains)\n" \
-    "    w.count, w.add = count, add\n" \
-    "    if l.over == 0 and count + add > w.max then\n" \
-    "      l.over, l.count, any_over = j, count, true\n" \
+    "    if l.over == 0 and w.count + w.add > w.max then\n" \
+    "      l.over, l.count, any_over = j, w.count, true\n" \
     "    end\n" \
-    "    if j == 1 and l.over == 0 then l.count = count + add end\n" \
+    "    if j == 1 and l.over == 0 then l.count = w.count + w.add end\n" \
     "  end\n" \
     "end\n" \
     "\n" \
-    "-- The longest window of a limit, and the time to live of its hash: that\n" \
-    "-- window and one bucket (a bucket still counted may be that old).\n" \
-    "local function longest(l)\n" \
-    "  local ms = 0\n" \
-    "  for _, w in ipairs(l.windows) do ms = math.max(ms, tonumber(w.ms)) end\n" \
-    "  return ms\n" \
+    "local none = {}                                       -- no alert fields\n" \
+    "\n" \
+    "local function int(n)\n" \
+    "  return string.format('%d', n)\n" \
     "end\n" \
     "\n" \
+    "-- Renew a limit's hash for its longest window and one bucket more (a\n" \
+    "-- bucket still counted may be that old).\n" \
     "local function keep(l)\n" \
-    "  local ms = longest(l)\n" \
-    "  local _, _, width = span(ms)\n" \
-    "  redis.call('PEXPIRE', l.key, ms + width + 1000)\n" \
+    "  local _, _, width = span(l.longest)\n" \
+    "  redis.call('PEXPIRE', l.key, l.longest + width + 1000)\n" \
     "end\n" \
     "\n" \
     "local function alert(l)\n" \
     "  local w = l.windows[l.over]\n" \
-    "  local a = 'a' .. w.ms\n" \
-    "  if tonumber(l.h.meta[a] or '0') > now then return {} end\n" \
-    "  redis.call('HSET', l.key, a, int(now + tonumber(w.ms)))\n" \
+    "  local mark = 'a' .. w.ms\n" \
+    "  if tonumber(redis.call('HGET', l.key, mark) or '0') > now then return none end\n" \
+    "  redis.call('HSET', l.key, mark, int(now + tonumber(w.ms)))\n" \
     "  keep(l)\n" \
     "  local fields = {'kind', 'limit', 'limit', l.name, 'key', l.keytext, 'tier', l.tier,\n" \
     "    'window', int(tonumber(w.ms) / 1000), 'count', int(w.count), 'adds', int(w.add),\n" \
     "    'max', int(w.max),\n" \
     "    'action', l.action, 'time', int(now / 1000)}\n" \
-    "  for _, v in ipairs(ctx) do fields[#fields + 1] = v end\n" \
+    "  for i = ctx_at, ctx_at + ctx_n - 1 do fields[#fields + 1] = ARGV[i] end\n" \
     "  local entry = {'XADD', KEYS[2], 'MAXLEN', '~', maxlen, '*'}\n" \
     "  for _, v in ipairs(fields) do entry[#entry + 1] = v end\n" \
     "  redis.call(unpack(entry))\n" \
@@ -226,54 +270,65 @@
     "  if l.lock_ms > 0 then redis.call('PEXPIRE', KEYS[1], l.lock_ms) end\n" \
     "end\n" \
     "\n" \
-    "-- Count the message in every limit; drop what fell out of the windows.\n" \
-    "local function count(l)\n" \
-    "  local fields, stale, wanted = {}, {}, {}\n" \
-    "  local function set(f, v)\n" \
-    "    if l.h.meta[f] ~= v then\n" \
-    "      fields[#fields + 1] = f\n" \
-    "      fields[#fields + 1] = v\n" \
-    "    end\n" \
-    "  end\n" \
-    "  for _, w in ipairs(l.windows) do\n" \
-    "    wanted[w.ms] = true\n" \
-    "    set('m' .. w.ms, int(w.max))\n" \
-    "    if l.kind ~= 'd' then\n" \
-    "      local f = 'b' .. w.ms .. ':' .. int(span(w.ms))\n" \
-    "      fields[#fields + 1] = f\n" \
-    "      fields[#fields + 1] = int((l.h.values[f] or 0) + l.weight)\n" \
-    "    end\n" \
-    "  end\n" \
-    "  for _, b in ipairs(l.h.buckets) do\n" \
-    "    local _, oldest = span(b[1])\n" \
-    "    if not wanted[b[1]] or b[2] < oldest then stale[#stale + 1] = b[4] end\n" \
-    "  end\n" \
-    "  for f in pairs(l.h.meta) do\n" \
+    "-- Fields a limit no longer uses: its windows or its kind changed.\n" \
+    "local function unwanted(l)\n" \
+    "  local wanted, stale = {}, {}\n" \
+    "  for _, w in ipairs(l.windows) do wanted[w.ms] = true end\n" \
+    "  for _, f in ipairs(redis.call('HKEYS', l.key)) do\n" \
     "    local c = string.byte(f, 1)\n" \
-    "    if (c == 109 or c == 97) and not wanted[string.sub(f, 2)] then      -- m<w> a<w>\n" \
-    "      stale[#stale + 1] = f\n" \
+    "    local colon = string.find(f, ':', 2, true) or (#f + 1)\n" \
+    "    local of_window = wanted[string.sub(f, 2, colon - 1)]\n" \
+    "    if c == 100 then                                  -- d:<domain>\n" \
+    "      if l.kind ~= 'd' then stale[#stale + 1] = f end\n" \
+    "    elseif c == 98 or c == 115 or c == 111 then       -- b<w>:<i> s<w> o<w>\n" \
+    "      if l.kind == 'd' or not of_window then stale[#stale + 1] = f end\n" \
+    "    elseif c == 109 or c == 97 then                   -- m<w> a<w>\n" \
+    "      if not of_window then stale[#stale + 1] = f end\n" \
     "    end\n" \
     "  end\n" \
-    "  local since = now - longest(l)\n" \
-    "  for d, stamp in pairs(l.h.stamps) do\n" \
-    "    if stamp <= since then stale[#stale + 1] = 'd:' .. d end\n" \
+    "  return stale\n" \
+    "end\n" \
+    "\n" \
+    "-- Add field f = v to fields, unless v is what the hash holds (old).\n" \
+    "local function put(fields, f, v, old)\n" \
+    "  if old ~= v then\n" \
+    "    fields[#fields + 1] = f\n" \
+    "    fields[#fields + 1] = v\n" \
+    "  end\n" \
+    "end\n" \
+    "\n" \
+    "-- Count the message in a limit; drop what fell out of its windows.\n" \
+    "local function count(l)\n" \
+    "  local fields, stale, names = {'t', l.tier, 'k', l.kind}, {}, l.names\n" \
+    "  if l.shape_stored and l.shape_stored ~= l.shape then stale = unwanted(l) end\n" \
+    "  if l.shape_stored ~= l.shape then put(fields, 'w', l.shape) end\n" \
+    "  for _, w in ipairs(l.windows) do\n" \
+    "    local at = w.at\n" \
+    "    put(fields, 'm' .. w.ms, int(w.max))\n" \
+    "    if l.kind ~= 'd' then\n" \
+    "      put(fields, names[at + 2], int(w.current + l.weight))\n" \
+    "      put(fields, names[at], int(w.count + l.weight))\n" \
+    "      put(fields, names[at + 1], int(w.from))\n" \
+    "      if w.stale then\n" \
+    "        for _, f in ipairs(w.stale) do stale[#stale + 1] = f end\n" \
+    "      end\n" \
+    "    end\n" \
     "  end\n" \
     "  if l.kind == 'd' then\n" \
-    "    for _, d in ipairs(domains) do\n" \
-    "      fields[#fields + 1] = 'd:' .. d\n" \
-    "      fields[#fields + 1] = int(now)\n" \
+    "    local since = now - l.longest\n" \
+    "    for d, stamp in pairs(l.h.stamps) do\n" \
+    "      if stamp <= since then stale[#stale + 1] = 'd:' .. d end\n" \
     "    end\n" \
+    "    for _, d in ipairs(domains) do put(fields, 'd:' .. d, int(now)) end\n" \
     "  end\n" \
-    "  set('t', l.tier)\n" \
-    "  set('k', l.kind)\n" \
-    "  if #fields > 0 then redis.call('HSET', l.key, unpack(fields)) end\n" \
     "  if #stale > 0 then redis.call('HDEL', l.key, unpack(stale)) end\n" \
+    "  redis.call('HSET', l.key, unpack(fields))\n" \
     "  keep(l)\n" \
     "end\n" \
     "\n" \
     "local results = {}\n" \
     "for i, l in ipairs(limits) do\n" \
-    "  local fields = {}\n" \
+    "  local fields = none\n" \
     "  if any_over then\n" \
     "    if l.over > 0 then\n" \
     "      fields = alert(l)\n" \

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "log.h"
 #include "redis_sentinel.h"
 #include "redisconn.h"
 
@@ -26,6 +27,7 @@ struct redisconn {
     unsigned connect_timeout_ms;
     unsigned timeout_ms;
     redisContext *ctx;              /* NULL = not connected */
+    unsigned due;                   /* replies of commands sent, not read yet */
     struct timespec retry_after;    /* no connect attempt before this */
     unsigned nscripts;
     struct {
@@ -139,6 +141,7 @@ static void drop(struct redisconn *rc)
 {
     redisFree(rc->ctx);
     rc->ctx = NULL;
+    rc->due = 0;
 }
 
 /* authenticate - AUTH on a fresh context; 0 or -1 with err set */
@@ -254,24 +257,22 @@ static void io_error(struct redisconn *rc, struct vigie_error *err)
     drop(rc);
 }
 
-/* send_command - queue a command and write it out, without waiting for its reply */
+/*
+ * send_command - queue a command without waiting for its reply
+ *	It is written out with whatever else is queued when a reply is
+ *	next read (hiredis flushes its output first): a batch of commands
+ *	costs one write.
+ */
 static int send_command(struct redisconn *rc, int argc, const char **argv,
                         const size_t *argvlen, struct vigie_error *err)
 {
-    int done = 0;
-
     if (connect_now(rc, err) < 0)
         return -1;
     if (redisAppendCommandArgv(rc->ctx, argc, argv, argvlen) != REDIS_OK) {
         io_error(rc, err);
         return -1;
     }
-    while (!done) {
-        if (redisBufferWrite(rc->ctx, &done) != REDIS_OK) {
-            io_error(rc, err);
-            return -1;
-        }
-    }
+    rc->due++;
     return 0;
 }
 
@@ -288,6 +289,7 @@ static redisReply *receive(struct redisconn *rc, struct vigie_error *err)
         io_error(rc, err);
         return NULL;
     }
+    rc->due--;
     if (((redisReply *)reply)->type == REDIS_REPLY_ERROR
         && strncmp(((redisReply *)reply)->str, "READONLY", 8) == 0)
         drop(rc);                   /* a replica now (fail-over): find the master again */
@@ -298,6 +300,8 @@ static redisReply *receive(struct redisconn *rc, struct vigie_error *err)
 static redisReply *command(struct redisconn *rc, int argc, const char **argv,
                            const size_t *argvlen, struct vigie_error *err)
 {
+    if (rc->due > 0)
+        msg_panic("redis %s: a command sent while %u replies are due", rc->address, rc->due);
     if (send_command(rc, argc, argv, argvlen, err) < 0)
         return NULL;
     return receive(rc, err);
@@ -411,16 +415,14 @@ int redisconn_set_sentinels(struct redisconn *rc, const char *addresses, const c
     return 0;
 }
 
-/* redisconn_eval - run a Lua script */
-redisReply *redisconn_eval(struct redisconn *rc, const struct redis_script *script,
-                           int nkeys, int argc, const char **argv, size_t *argvlen,
-                           struct vigie_error *err)
+/* redisconn_eval_send - pipelining: queue one EVALSHA */
+int redisconn_eval_send(struct redisconn *rc, const struct redis_script *script, int nkeys,
+                        int argc, const char **argv, size_t *argvlen, struct vigie_error *err)
 {
     int slot = script_slot(rc, script, err);
-    redisReply *reply;
 
     if (slot < 0)
-        return NULL;
+        return -1;
     snprintf(rc->nkeys, sizeof(rc->nkeys), "%d", nkeys);
     argv[0] = "EVALSHA";
     argvlen[0] = 7;
@@ -428,13 +430,36 @@ redisReply *redisconn_eval(struct redisconn *rc, const struct redis_script *scri
     argvlen[1] = SHA_HEX;
     argv[2] = rc->nkeys;
     argvlen[2] = strlen(rc->nkeys);
-    reply = command(rc, argc, argv, argvlen, err);
-    if (reply != NULL && reply->type == REDIS_REPLY_ERROR
-        && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
-        freeReplyObject(reply);
-        if (script_load(rc, (unsigned)slot, err) < 0)
-            return NULL;
-        reply = command(rc, argc, argv, argvlen, err);
-    }
+    return send_command(rc, argc, argv, argvlen, err);
+}
+
+/* redisconn_eval_receive - the reply to the oldest redisconn_eval_send */
+redisReply *redisconn_eval_receive(struct redisconn *rc, const struct redis_script *script,
+                                   bool *lost, struct vigie_error *err)
+{
+    redisReply *reply = receive(rc, err);
+
+    *lost = reply != NULL && reply->type == REDIS_REPLY_ERROR
+            && strncmp(reply->str, "NOSCRIPT", 8) == 0;
     return error_reply(rc, reply, script->name, err);
+}
+
+/* redisconn_eval - run a Lua script */
+redisReply *redisconn_eval(struct redisconn *rc, const struct redis_script *script,
+                           int nkeys, int argc, const char **argv, size_t *argvlen,
+                           struct vigie_error *err)
+{
+    redisReply *reply;
+    bool lost;
+
+    if (redisconn_eval_send(rc, script, nkeys, argc, argv, argvlen, err) < 0)
+        return NULL;
+    reply = redisconn_eval_receive(rc, script, &lost, err);
+    if (reply != NULL || !lost)
+        return reply;
+    /* Redis restarted or flushed its scripts: load it again, once */
+    if (script_load(rc, (unsigned)script_slot(rc, script, err), err) < 0
+        || redisconn_eval_send(rc, script, nkeys, argc, argv, argvlen, err) < 0)
+        return NULL;
+    return redisconn_eval_receive(rc, script, &lost, err);
 }

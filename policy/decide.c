@@ -170,6 +170,8 @@ static bool limits_answer(struct policy_thread *t, enum policy_limit_outcome o,
     switch (o) {
     case POLICY_LIMIT_PASS:
         return false;
+    case POLICY_LIMIT_PENDING:
+        msg_panic("a rate-limit check was not run");
     case POLICY_LIMIT_OVER:
         log_decision(false, req, facts, detail, action);
         return strcmp(action, "DUNNO") != 0;
@@ -281,82 +283,113 @@ static bool greylisted(struct policy_thread *t, const struct policy_request *req
     return true;
 }
 
-/* decide_rcpt - the checks of RCPT; true when the request is answered */
-static bool decide_rcpt(struct policy_thread *t, struct policy_session *s,
-                        const struct policy_request *req, struct message_facts *facts,
-                        char *action)
+/* rcpt_refused - the checks of RCPT before the limits; true when answered (action set) */
+static bool rcpt_refused(struct policy_thread *t, struct policy_session *s,
+                         const struct policy_request *req, const struct message_facts *facts,
+                         char *action)
 {
     const struct vigie_config *config = t->snap->config;
-    const char *rcpts[1] = {req->recipient};
-    char detail[DETAIL_MAX];
     bool inbound = !facts->authenticated && !facts->trusted;
 
-    facts->recipients = rcpts;
-    facts->recipient_count = 1;
-    if (relay_refused(t->snap, req, facts, action) || sender_refused(t->snap, req, facts, action))
-        return true;
-    if (inbound && config->policy_spf && spf_refused(t, s, req, facts, action))
-        return true;
-    if (inbound && config->greylist_enable && greylisted(t, req, facts, action))
-        return true;
-    if (limits_answer(t, policy_limits_rcpt(t, facts, req->queue_id, action, detail,
-                                            sizeof(detail)), req, facts, detail, action))
-        return true;
-    policy_session_add_rcpt(s, req->recipient);
-    return false;
+    return relay_refused(t->snap, req, facts, action)
+           || sender_refused(t->snap, req, facts, action)
+           || (inbound && config->policy_spf && spf_refused(t, s, req, facts, action))
+           || (inbound && config->greylist_enable && greylisted(t, req, facts, action));
 }
 
-/* decide_eom - the checks of END-OF-MESSAGE; true when the request is answered */
-static bool decide_eom(struct policy_thread *t, const struct policy_session *s,
-                       const struct policy_request *req, struct message_facts *facts,
-                       char *action)
+/*
+ * eom_recipients - END-OF-MESSAGE (policyd counting): every recipient into
+ *	p->facts; false when memory is short (p->rcpts NULL)
+ */
+static bool eom_recipients(const struct policy_session *s, struct policy_pending *p)
 {
-    const char **rcpts = NULL;
-    size_t count = req->recipient_count;
-    char detail[DETAIL_MAX];
-    bool answered;
+    size_t count = p->req.recipient_count;
 
-    if (t->snap->config->ratelimit_counter != RATELIMIT_COUNTER_POLICYD)
+    if (count > 0 && (p->rcpts = policy_session_recipients(s, &count)) == NULL)
         return false;
-    if (count > 0 && (rcpts = policy_session_recipients(s, &count)) == NULL)
-        return failed(t, req, facts, "check=ratelimit: out of memory", false, action);
-    facts->recipients = rcpts;
-    facts->recipient_count = count;
-    answered = limits_answer(t, policy_limits_eom(t, facts, req->queue_id, action, detail,
-                                                  sizeof(detail)), req, facts, detail, action);
-    free(rcpts);
-    return answered;
+    p->facts.recipients = p->rcpts;
+    p->facts.recipient_count = count;
+    return true;
 }
 
-/* policy_decide - the action for one request */
-void policy_decide(struct policy_thread *t, struct policy_session *s,
-                   const struct policy_request *req, char *action)
+/*
+ * conclude - the action once the limits said o: on a pass, a recipient
+ *	let through is remembered and the action is DUNNO
+ */
+static void conclude(struct policy_thread *t, struct policy_session *s,
+                     struct policy_pending *p, enum policy_limit_outcome o, const char *detail,
+                     char *action)
 {
-    struct message_facts facts;
-    char detail[DETAIL_MAX];
-    bool answered = false;
+    if (!limits_answer(t, o, &p->req, &p->facts, detail, action)) {
+        if (p->req.state == POLICY_STATE_RCPT)
+            policy_session_add_rcpt(s, p->req.recipient);
+        snprintf(action, POLICY_ACTION_MAX, "DUNNO");
+    }
+    free(p->rcpts);
+    p->rcpts = NULL;
+}
+
+/* policy_decide_start - decide req, or prepare the check it waits for */
+bool policy_decide_start(struct policy_thread *t, struct policy_session *s,
+                         const struct policy_request *req, struct policy_pending *p,
+                         char *action)
+{
+    struct message_facts *facts = &p->facts;
+    enum policy_limit_outcome o;
+    enum policy_stage stage;
+    char detail[DETAIL_MAX] = "";
 
     policy_session_begin(s, req);
-    request_facts(t->snap->config, req, &facts);
+    p->req = *req;
+    p->rcpts = NULL;
+    request_facts(t->snap->config, &p->req, facts);
     switch (req->state) {
     case POLICY_STATE_MAIL:
-        answered = sender_refused(t->snap, req, &facts, action)
-                   || limits_answer(t, policy_limits_mail(t, &facts, action, detail,
-                                                          sizeof(detail)),
-                                    req, &facts, detail, action);
+        if (sender_refused(t->snap, req, facts, action))
+            return true;
+        stage = POLICY_STAGE_MAIL;
         break;
     case POLICY_STATE_RCPT:
-        answered = decide_rcpt(t, s, req, &facts, action);
+        p->rcpt[0] = req->recipient;
+        facts->recipients = p->rcpt;
+        facts->recipient_count = 1;
+        if (rcpt_refused(t, s, req, facts, action))
+            return true;
+        stage = POLICY_STAGE_RCPT;
         break;
     case POLICY_STATE_END_OF_MESSAGE:
-        answered = decide_eom(t, s, req, &facts, action);
+        if (t->snap->config->ratelimit_counter != RATELIMIT_COUNTER_POLICYD) {
+            snprintf(action, POLICY_ACTION_MAX, "DUNNO");
+            return true;
+        }
+        if (!eom_recipients(s, p)) {
+            conclude(t, s, p, POLICY_LIMIT_FAILED, "check=ratelimit: out of memory", action);
+            return true;
+        }
+        stage = POLICY_STAGE_EOM;
         break;
     case POLICY_STATE_UNKNOWN:
         msg_debug("protocol_state=%s: not a state vigie acts on", req->state_name);
-        break;
+        /* FALLTHROUGH */
     default:
-        break;
-    }
-    if (!answered)
         snprintf(action, POLICY_ACTION_MAX, "DUNNO");
+        return true;
+    }
+    o = policy_limits_prepare(t, facts, stage, p->req.queue_id, &p->check, detail,
+                              sizeof(detail));
+    if (o == POLICY_LIMIT_PENDING)
+        return false;
+    conclude(t, s, p, o, detail, action);
+    return true;
+}
+
+/* policy_decide_finish - the action of a request, once its check ran as job */
+void policy_decide_finish(struct policy_thread *t, struct policy_session *s,
+                          struct policy_pending *p, const struct ratelimit_job *job,
+                          char *action)
+{
+    char detail[DETAIL_MAX];
+
+    conclude(t, s, p, policy_limits_outcome(job, action, detail, sizeof(detail)), detail,
+             action);
 }

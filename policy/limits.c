@@ -52,20 +52,52 @@ static size_t keep_stage(struct limit_apply *apply, size_t count, bool rcpt)
     return kept;
 }
 
-/* outcome - what a call of the engine means for the request */
-static enum policy_limit_outcome outcome(int status, const struct ratelimit_result *r,
-                                         const struct vigie_error *err, char *action,
-                                         char *detail, size_t len)
+/* policy_limits_prepare - the rate-limit check a request needs, into check */
+enum policy_limit_outcome policy_limits_prepare(struct policy_thread *t,
+                                                const struct message_facts *facts,
+                                                enum policy_stage stage, const char *queue_id,
+                                                struct policy_limit_check *check,
+                                                char *detail, size_t detail_len)
 {
-    if (status < 0) {
-        snprintf(detail, len, "check=ratelimit: %s", err->msg);
+    const struct ruleset *rules = t->snap->rules;
+    bool counting = t->snap->config->ratelimit_counter == RATELIMIT_COUNTER_POLICYD
+                    && stage != POLICY_STAGE_MAIL;
+    bool rcpt = stage == POLICY_STAGE_RCPT;
+    bool has_user = *facts->sasl_user != '\0';
+    size_t n = 0;
+
+    if (counting && rules_limits_resolve(rules, facts, check->apply, &n) < 0) {
+        snprintf(detail, detail_len, "check=ratelimit: out of memory");
+        return POLICY_LIMIT_FAILED;
+    }
+    memset(&check->request, 0, sizeof(check->request));
+    check->request.facts = facts;
+    check->request.queue_id = queue_id;
+    check->request.limits = check->apply;
+    check->request.limit_count = keep_stage(check->apply, n, rcpt);
+    check->request.signal_seconds = counting && rcpt && has_user ? rules_signal_window(rules) : 0;
+    /* with nothing to count, the script reads the lock alone (not at END-OF-MESSAGE) */
+    if (check->request.limit_count == 0 && check->request.signal_seconds == 0
+        && (!has_user || stage == POLICY_STAGE_EOM))
+        return POLICY_LIMIT_PASS;
+    return POLICY_LIMIT_PENDING;
+}
+
+/* policy_limits_outcome - what a check's job means for the request */
+enum policy_limit_outcome policy_limits_outcome(const struct ratelimit_job *job, char *action,
+                                                char *detail, size_t len)
+{
+    const struct ratelimit_result *r = &job->result;
+
+    if (job->status < 0) {
+        snprintf(detail, len, "check=ratelimit: %s", job->err.msg);
         return POLICY_LIMIT_FAILED;
     }
     switch (r->status) {
     case RATELIMIT_PASS:
         return POLICY_LIMIT_PASS;
     case RATELIMIT_UNAVAILABLE:
-        snprintf(detail, len, "check=ratelimit: %s", err->msg);
+        snprintf(detail, len, "check=ratelimit: %s", job->err.msg);
         return POLICY_LIMIT_UNAVAILABLE;
     case RATELIMIT_LOCKED:
         snprintf(detail, len, "check=lock");
@@ -78,79 +110,4 @@ static enum policy_limit_outcome outcome(int status, const struct ratelimit_resu
     }
     policy_action_text(&r->action, action, POLICY_ACTION_MAX);
     return POLICY_LIMIT_OVER;
-}
-
-/* lock_only - is the SASL user of facts locked? */
-static enum policy_limit_outcome lock_only(struct policy_thread *t,
-                                           const struct message_facts *facts, char *action,
-                                           char *detail, size_t len)
-{
-    struct ratelimit_result result;
-    struct vigie_error err;
-    int status;
-
-    if (*facts->sasl_user == '\0')
-        return POLICY_LIMIT_PASS;
-    status = ratelimit_lock_check(t->snap->limits, t->rc, facts->sasl_user, &result, &err);
-    return outcome(status, &result, &err, action, detail, len);
-}
-
-/* count - resolve the limits of this stage for facts and count them */
-static enum policy_limit_outcome count(struct policy_thread *t,
-                                       const struct message_facts *facts, bool rcpt,
-                                       const char *queue_id, char *action, char *detail,
-                                       size_t len)
-{
-    const struct ruleset *rules = t->snap->rules;
-    struct limit_apply apply[RATELIMIT_MAX_APPLY];
-    struct ratelimit_request request;
-    struct ratelimit_result result;
-    struct vigie_error err;
-    size_t n;
-    int status;
-
-    if (rules_limits_resolve(rules, facts, apply, &n) < 0) {
-        snprintf(detail, len, "check=ratelimit: out of memory");
-        return POLICY_LIMIT_FAILED;
-    }
-    memset(&request, 0, sizeof(request));
-    request.facts = facts;
-    request.queue_id = queue_id;
-    request.limits = apply;
-    request.limit_count = keep_stage(apply, n, rcpt);
-    request.signal_seconds = rcpt && *facts->sasl_user != '\0' ? rules_signal_window(rules) : 0;
-    if (request.limit_count == 0 && request.signal_seconds == 0)
-        return rcpt ? lock_only(t, facts, action, detail, len) : POLICY_LIMIT_PASS;
-    status = ratelimit_check(t->snap->limits, t->rc, &request, &result, &err);
-    return outcome(status, &result, &err, action, detail, len);
-}
-
-/* policy_limits_mail - the account lock alone */
-enum policy_limit_outcome policy_limits_mail(struct policy_thread *t,
-                                             const struct message_facts *facts,
-                                             char *action, char *detail, size_t detail_len)
-{
-    return lock_only(t, facts, action, detail, detail_len);
-}
-
-/* policy_limits_rcpt - the lock, and the per-recipient limits when policyd counts */
-enum policy_limit_outcome policy_limits_rcpt(struct policy_thread *t,
-                                             const struct message_facts *facts,
-                                             const char *queue_id, char *action,
-                                             char *detail, size_t detail_len)
-{
-    if (t->snap->config->ratelimit_counter != RATELIMIT_COUNTER_POLICYD)
-        return lock_only(t, facts, action, detail, detail_len);
-    return count(t, facts, true, queue_id, action, detail, detail_len);
-}
-
-/* policy_limits_eom - the message and byte limits when policyd counts */
-enum policy_limit_outcome policy_limits_eom(struct policy_thread *t,
-                                            const struct message_facts *facts,
-                                            const char *queue_id, char *action,
-                                            char *detail, size_t detail_len)
-{
-    if (t->snap->config->ratelimit_counter != RATELIMIT_COUNTER_POLICYD)
-        return POLICY_LIMIT_PASS;
-    return count(t, facts, false, queue_id, action, detail, detail_len);
 }

@@ -30,6 +30,7 @@
 #include "config.h"
 #include "error.h"
 #include "facts.h"
+#include "ratelimit.h"
 #include "redisconn.h"
 #include "request.h"
 #include "rules.h"
@@ -90,47 +91,76 @@ void policy_session_add_rcpt(struct policy_session *s, const char *recipient);
  */
 const char **policy_session_recipients(const struct policy_session *s, size_t *count);
 
-/*
- * policy_decide - the action for one request, into action (POLICY_ACTION_MAX)
- *	Always gives an action: a check that fails (Redis down, memory)
- *	follows fail_policy. Logs each refusal, deferral or hold.
- */
-void policy_decide(struct policy_thread *t, struct policy_session *s,
-                   const struct policy_request *req, char *action);
+/* Where in the SMTP dialogue a request was made, for the limits. */
+enum policy_stage {
+    POLICY_STAGE_MAIL,
+    POLICY_STAGE_RCPT,
+    POLICY_STAGE_EOM,
+};
 
 /* What limits.c concludes. */
 enum policy_limit_outcome {
     POLICY_LIMIT_PASS,          /* nothing to say */
+    POLICY_LIMIT_PENDING,       /* the check is prepared: run it, then ask again */
     POLICY_LIMIT_OVER,          /* locked, or a limit crossed: action and detail set */
     POLICY_LIMIT_UNAVAILABLE,   /* Redis down (the engine logged it): apply fail_policy */
     POLICY_LIMIT_FAILED,        /* another error, in detail: log it, apply fail_policy */
 };
 
-/*
- * limits: policy_limits_rcpt - account lock, and (ratelimit_counter =
- *	policyd) the recipient and recipient-domain limits, for one
- *	recipient. facts: of this recipient alone.
- */
-enum policy_limit_outcome policy_limits_rcpt(struct policy_thread *t,
-                                             const struct message_facts *facts,
-                                             const char *queue_id, char *action,
-                                             char *detail, size_t detail_len);
+/* A request's rate-limit and lock check, ready for ratelimit_check_batch. */
+struct policy_limit_check {
+    struct limit_apply apply[RATELIMIT_MAX_APPLY];
+    struct ratelimit_request request;   /* its limits are apply[] */
+};
 
 /*
- * limits: policy_limits_mail - the account lock alone (MAIL FROM)
+ * A request whose answer waits for its check. Its strings are those of
+ * the request (the connection's input, kept until it is answered).
  */
-enum policy_limit_outcome policy_limits_mail(struct policy_thread *t,
-                                             const struct message_facts *facts,
-                                             char *action, char *detail, size_t detail_len);
+struct policy_pending {
+    struct policy_request req;
+    struct message_facts facts;         /* the check's facts */
+    const char *rcpt[1];                /* RCPT: the recipient, as facts.recipients */
+    const char **rcpts;                 /* END-OF-MESSAGE: every recipient (owned) */
+    struct policy_limit_check check;
+};
 
 /*
- * limits: policy_limits_eom - (ratelimit_counter = policyd) message and
- *	byte limits. facts: every recipient, size.
+ * policy_decide_start - decide req, or prepare the check it waits for
+ *	Returns true with the action in action (POLICY_ACTION_MAX bytes);
+ *	or false when the answer needs the rate-limit check p->check: the
+ *	caller runs it (ratelimit_check_batch, with other requests') and
+ *	calls policy_decide_finish, with req's strings and p unchanged.
+ *	Always comes to an action: a check that fails (Redis down,
+ *	memory) follows fail_policy. Logs each refusal, deferral or hold.
  */
-enum policy_limit_outcome policy_limits_eom(struct policy_thread *t,
-                                            const struct message_facts *facts,
-                                            const char *queue_id, char *action,
-                                            char *detail, size_t detail_len);
+bool policy_decide_start(struct policy_thread *t, struct policy_session *s,
+                         const struct policy_request *req, struct policy_pending *p,
+                         char *action);
+
+/* policy_decide_finish - the action of a request, once its check ran as job */
+void policy_decide_finish(struct policy_thread *t, struct policy_session *s,
+                          struct policy_pending *p, const struct ratelimit_job *job,
+                          char *action);
+
+/*
+ * limits: policy_limits_prepare - the check a request needs at stage
+ *	At MAIL, the account lock alone. At RCPT, the lock, and (with
+ *	ratelimit_counter = policyd) the recipient and recipient-domain
+ *	limits; facts: of this recipient alone. At END-OF-MESSAGE (policyd
+ *	counting), the message and byte limits; facts: every recipient,
+ *	size. check->request borrows facts and queue_id. Returns PENDING
+ *	(run check->request), PASS (nothing to check) or FAILED (detail).
+ */
+enum policy_limit_outcome policy_limits_prepare(struct policy_thread *t,
+                                                const struct message_facts *facts,
+                                                enum policy_stage stage, const char *queue_id,
+                                                struct policy_limit_check *check,
+                                                char *detail, size_t detail_len);
+
+/* limits: policy_limits_outcome - what a check's job means: PASS, OVER, UNAVAILABLE, FAILED */
+enum policy_limit_outcome policy_limits_outcome(const struct ratelimit_job *job, char *action,
+                                                char *detail, size_t detail_len);
 
 /*
  * policy_action_text - an engine action as an access(5) action

@@ -10,8 +10,13 @@
  *	epoll set and its own Redis connection; each accepts from the
  *	shared listening socket (EPOLLEXCLUSIVE: one thread wakes per new
  *	connection) and keeps the connections it accepted. A request is
- *	decided as soon as it is complete; a thread blocks only for its
- *	Redis round trips (and SPF's DNS, when policy_spf is on).
+ *	decided as soon as it is complete, except its rate-limit check:
+ *	the requests that arrived in one wake-up wait for theirs together,
+ *	and the thread runs them as one batch (ratelimit_check_batch: one
+ *	write to Redis and one round trip for all), then answers them. A
+ *	connection's own requests are still answered one after the other,
+ *	in order. A thread blocks only for Redis (and for SPF's DNS and
+ *	greylisting, when they are on).
  *
  *	Limits, so that memory stays bounded and a bad client cannot hurt
  *	the others:
@@ -78,6 +83,9 @@ struct conn {
     struct conn *next;
     char peer[PEER_MAX];        /* who, for logs */
     struct policy_session session;
+    bool waiting;               /* a request waits in the worker's batch ... */
+    size_t waiting_len;         /* ... its bytes at the start of in[] */
+    struct policy_pending pending;
 };
 
 struct worker {
@@ -88,6 +96,11 @@ struct worker {
     struct policy_thread thread;
     struct conn *head;
     struct conn *tail;
+    /* connections waiting for their rate-limit check: at most one per
+     * event of a wake-up, so at most EVENTS_MAX */
+    struct conn *batch[EVENTS_MAX];
+    size_t nbatch;
+    struct ratelimit_job jobs[EVENTS_MAX];
 };
 
 struct policy_server {
@@ -417,7 +430,23 @@ static int flush(struct worker *w, struct conn *c)
 }
 
 /*
- * answer - decide every complete request held, writing each reply
+ * respond - send the action of the request of len bytes at the start of
+ *	c's input, and drop that request. Returns as flush.
+ */
+static int respond(struct worker *w, struct conn *c, const char *action, size_t len)
+{
+    c->out_len = policy_reply(action, c->out);
+    c->out_off = 0;
+    memmove(c->in, c->in + len, c->in_len - len);
+    c->in_len -= len;
+    policy_framer_reset(&c->framer);
+    return flush(w, c);
+}
+
+/*
+ * answer - decide every complete request held, writing each reply; one
+ *	that needs its rate-limit check joins the worker's batch, and the
+ *	requests after it wait for its answer.
  *	Returns 0 to go on, -1 when the connection must be closed (logged).
  */
 static int answer(struct worker *w, struct conn *c)
@@ -431,7 +460,7 @@ static int answer(struct worker *w, struct conn *c)
     size_t len;
     int status;
 
-    while (c->out_len == 0) {
+    while (c->out_len == 0 && !c->waiting) {
         switch (policy_frame(&c->framer, c->in, c->in_len, &limits, &len, &err)) {
         case POLICY_FRAME_MORE:
             return 0;
@@ -445,16 +474,48 @@ static int answer(struct worker *w, struct conn *c)
             msg_warn("client %s: malformed request: %s: disconnecting", c->peer, err.msg);
             return -1;
         }
-        policy_decide(&w->thread, &c->session, &req, action);
-        c->out_len = policy_reply(action, c->out);
-        c->out_off = 0;
-        memmove(c->in, c->in + len, c->in_len - len);
-        c->in_len -= len;
-        policy_framer_reset(&c->framer);
-        if ((status = flush(w, c)) <= 0)
+        if (!policy_decide_start(&w->thread, &c->session, &req, &c->pending, action)) {
+            if (w->nbatch == EVENTS_MAX)
+                msg_panic("policy batch: more than %d requests waiting", EVENTS_MAX);
+            c->waiting = true;
+            c->waiting_len = len;
+            w->batch[w->nbatch++] = c;
+            return 0;
+        }
+        if ((status = respond(w, c, action, len)) <= 0)
             return status;
     }
     return 0;
+}
+
+/*
+ * run_batch - run the rate-limit checks of the connections waiting,
+ *	answer them, and go on with the requests they hold (which may
+ *	fill the batch again)
+ */
+static void run_batch(struct worker *w)
+{
+    struct conn *batch[EVENTS_MAX];
+    size_t n = w->nbatch;
+    char action[POLICY_ACTION_MAX];
+
+    memcpy(batch, w->batch, n * sizeof(*batch));
+    w->nbatch = 0;
+    for (size_t i = 0; i < n; i++)
+        w->jobs[i].request = &batch[i]->pending.check.request;
+    ratelimit_check_batch(w->thread.snap->limits, w->thread.rc, w->jobs, n);
+    for (size_t i = 0; i < n; i++) {
+        struct conn *c = batch[i];
+        int status;
+
+        policy_decide_finish(&w->thread, &c->session, &c->pending, &w->jobs[i], action);
+        c->waiting = false;
+        status = respond(w, c, action, c->waiting_len);
+        if (status > 0)
+            status = answer(w, c);
+        if (status < 0)
+            conn_close(w, c);
+    }
 }
 
 /*
@@ -540,6 +601,7 @@ static void *serve(void *arg)
 
     for (;;) {
         int n = epoll_wait(w->epfd, events, EVENTS_MAX, 1000);
+        bool stopping = false;
 
         if (n < 0 && errno != EINTR) {
             msg_error("epoll_wait: %s: a serving thread stops", strerror(errno));
@@ -552,8 +614,10 @@ static void *serve(void *arg)
             struct conn *c = p;
             int status = 0;
 
-            if (p == &stop_marker)
-                return NULL;
+            if (p == &stop_marker) {
+                stopping = true;
+                continue;
+            }
             if (p == &listen_marker) {
                 accept_some(w);
                 continue;
@@ -566,6 +630,10 @@ static void *serve(void *arg)
             if (status < 0)
                 conn_close(w, c);
         }
+        while (w->nbatch > 0)
+            run_batch(w);
+        if (stopping)
+            return NULL;
         expire_idle(w);
     }
     return NULL;

@@ -33,6 +33,10 @@
 #	one reply for each empty line sent. What the daemon closes shows as "[disconnected]" in the
 #	output; a missing reply after 10 s as "[timeout]".
 #
+#	Then the test "concurrent": 40 connections of policy_load (make
+#	bench builds it; policy-test too) for 50 users against a limit of 4
+#	recipients each: exactly 200 requests get DUNNO, whatever batches
+#	the serving threads make of them.
 #	Then the test "commands": vigie-policyd -n, -V and a bad option,
 #	and the check_policy_service lines of "vigiectl postfix-setup";
 #	and the test "privileges" (as root only): started with user =
@@ -373,16 +377,47 @@ run_privileges()
     return $status
 }
 
+# run_concurrent - many connections at once (their limit checks run in
+# batches): each of 50 users is admitted exactly 4 recipients, however the
+# requests of 40 connections interleave
+run_concurrent()
+{
+    load=$(dirname "$daemon")/tests/bench/policy_load
+    [ -x "$load" ] || { echo "no $load"; return 1; }
+    cat >"$tmp/concurrent.rules" <<'EOF'
+limit per_user
+    key sasl_user
+    count recipients
+    max 4 per 1h
+    action tempfail 451 4.7.1 "Too many recipients this hour: try again later"
+EOF
+    redis-cli -p "$redis_port" flushall >/dev/null || { echo "redis flushall failed"; return 1; }
+    base_conf concurrent | sed "s|^rules_file = .*|rules_file = $tmp/concurrent.rules|
+                                s|^log_level = .*|log_level = warn|
+                                /^sender_login_maps = /d" >"$tmp/vigie.conf"
+    "$daemon" -c "$tmp/vigie.conf" >"$tmp/concurrent.stderr" 2>&1 &
+    daemon_pid=$!
+    wait_for socket_up || { cat "$tmp/concurrent.stderr"; daemon_pid=""; return 1; }
+    "$load" -u "$tmp/policy.sock" -c 40 -d 2 -U 50 >"$tmp/load.out" 2>&1
+    status=0
+    grep -Eq ', DUNNO 200, other [1-9][0-9]*, errors 0$' "$tmp/load.out" \
+        || { cat "$tmp/load.out"; echo "expected exactly 200 recipients admitted"; status=1; }
+    kill -TERM "$daemon_pid"
+    wait "$daemon_pid" || { echo "exit status $?"; status=1; }
+    daemon_pid=""
+    return $status
+}
+
 if [ $# -gt 0 ]; then
     names="$*"
 else
-    names="$(cd "$here" && ls *.in | sed 's/\.in$//') commands"
+    names="$(cd "$here" && ls *.in | sed 's/\.in$//') commands concurrent"
     [ "$(id -u)" = 0 ] && names="$names privileges"
 fi
 passed=0
 failed=0
 for name in $names; do
-    if [ "$name" = commands ] || [ "$name" = privileges ]; then
+    if [ "$name" = commands ] || [ "$name" = privileges ] || [ "$name" = concurrent ]; then
         "run_$name" >"$tmp/result" 2>&1
     else
         run_test "$name" >"$tmp/result" 2>&1

@@ -345,6 +345,74 @@ static void test_expiry(void **state)
     assert_int_equal(integer(fx->rc, 2, "EXISTS", "t:rl:short:alice"), 0);
 }
 
+/*
+ * test_batch - checks sent together run in order, each atomic: three
+ *	users against max 2; after SCRIPT FLUSH the batch reloads the
+ *	script and runs its calls again; a batch against a Redis that is
+ *	down is UNAVAILABLE throughout; a job in error fails alone
+ */
+static void test_batch(void **state)
+{
+    struct fixture *fx = *state;
+    struct limit_def l = limit("pair", LIMIT_KEY_SASL_USER, LIMIT_COUNT_MESSAGES, 600, 2);
+    struct limit_apply apply = {&l, &l.base};
+    static const char *const users[] = {"a", "a", "b", "a", "b", "c", "b"};
+    static const enum ratelimit_status want[] = {
+        RATELIMIT_PASS, RATELIMIT_PASS, RATELIMIT_PASS, RATELIMIT_OVER,
+        RATELIMIT_PASS, RATELIMIT_PASS, RATELIMIT_OVER};
+    enum { N = sizeof(users) / sizeof(users[0]) };
+    struct message_facts facts[N];
+    struct ratelimit_request reqs[N];
+    struct ratelimit_job jobs[N];
+    struct redisconn_params p = {"127.0.0.1:1", NULL, 100, 100};
+    struct vigie_error err;
+    struct redisconn *dead;
+
+    SKIP_WITHOUT_REDIS();
+    for (size_t i = 0; i < N; i++) {
+        facts[i] = fx->facts;
+        facts[i].sasl_user = users[i];
+        reqs[i] = (struct ratelimit_request){&facts[i], "", &apply, 1, 0};
+        jobs[i] = (struct ratelimit_job){.request = &reqs[i]};
+    }
+    ratelimit_check_batch(fx->engine, fx->rc, jobs, N);
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(jobs[i].status, 0);
+        assert_int_equal(jobs[i].result.status, want[i]);
+    }
+    assert_int_equal(jobs[3].result.count, 2);
+    assert_string_equal(jobs[3].result.key, "a");
+
+    freeReplyObject(run(fx->rc, 2, "SCRIPT", "FLUSH"));
+    facts[0].sasl_user = facts[1].sasl_user = "d";
+    ratelimit_check_batch(fx->engine, fx->rc, jobs, 2);
+    assert_int_equal(jobs[0].result.status, RATELIMIT_PASS);
+    assert_int_equal(jobs[1].result.status, RATELIMIT_PASS);
+    assert_int_equal(integer(fx->rc, 2, "HLEN", "t:rl:pair:d") > 0, 1);
+
+    /* the job's request is read no further than its limit count */
+    reqs[1].limit_count = RATELIMIT_MAX_APPLY + 1;
+    ratelimit_check_batch(fx->engine, fx->rc, jobs, 3);
+    assert_int_equal(jobs[0].result.status, RATELIMIT_OVER);
+    assert_int_equal(jobs[1].status, -1);
+    assert_string_equal(jobs[1].err.msg, "rate limits: more than 32 limits apply");
+    assert_int_equal(jobs[2].result.status, RATELIMIT_OVER);
+
+    reqs[1].limit_count = 1;
+    dead = redisconn_new(&p, &err);
+    assert_non_null(dead);
+    ratelimit_check_batch(fx->engine, dead, jobs, N);
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(jobs[i].status, 0);
+        assert_int_equal(jobs[i].result.status, RATELIMIT_UNAVAILABLE);
+        assert_non_null(strstr(jobs[i].err.msg, "127.0.0.1:1"));
+    }
+    redisconn_free(dead);
+    /* the next call that reaches Redis ends the outage */
+    ratelimit_check_batch(fx->engine, fx->rc, jobs, 1);
+    assert_int_equal(jobs[0].result.status, RATELIMIT_OVER);
+}
+
 /* test_weights - recipients, bytes and distinct recipient domains */
 static void test_weights(void **state)
 {
@@ -408,6 +476,96 @@ static int usage_row(const struct limit_usage *u, void *arg, struct vigie_error 
     out->key = key;
     out->tier = tier;
     return 0;
+}
+
+/*
+ * hash_state - read a counter hash: the running sum of window ms (-1 when
+ *	absent), the sum of its bucket fields, how many there are, the oldest
+ *	index the sum covers, the lowest bucket index present, and whether any
+ *	field of another window is left
+ */
+struct hash_state {
+    long long sum, buckets_sum, first;
+    size_t buckets;
+    long long oldest;
+    bool foreign;
+};
+
+static struct hash_state hash_state(struct redisconn *rc, const char *key, const char *ms)
+{
+    redisReply *reply = run(rc, 2, "HGETALL", key);
+    struct hash_state h = {-1, 0, -1, 0, -1, false};
+    size_t mslen = strlen(ms);
+
+    assert_int_equal(reply->type, REDIS_REPLY_ARRAY);
+    for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+        const char *f = reply->element[i]->str;
+        long long v = atoll(reply->element[i + 1]->str);
+        bool mine = strncmp(f + 1, ms, mslen) == 0 && (f[1 + mslen] == ':' || f[1 + mslen] == 0);
+
+        if (strchr("bsoma", f[0]) == NULL)
+            continue;
+        if (!mine) {
+            h.foreign = true;
+        } else if (f[0] == 's') {
+            h.sum = v;
+        } else if (f[0] == 'o') {
+            h.oldest = v;
+        } else if (f[0] == 'b') {
+            long long index = atoll(f + 2 + mslen);
+
+            h.buckets_sum += v;
+            h.buckets++;
+            if (h.first < 0 || index < h.first)
+                h.first = index;
+        }
+    }
+    freeReplyObject(reply);
+    return h;
+}
+
+/*
+ * test_running_sum - over several windows of traffic, the running sum is
+ *	the sum of the buckets kept, no bucket older than the window is kept,
+ *	and vigiectl's usage (which adds the buckets up) agrees; a change of
+ *	windows drops the old window's fields
+ */
+static void test_running_sum(void **state)
+{
+    struct fixture *fx = *state;
+    struct limit_def l = limit("roll", LIMIT_KEY_SASL_USER, LIMIT_COUNT_MESSAGES, 1, 1000);
+    struct limit_def longer = limit("roll", LIMIT_KEY_SASL_USER, LIMIT_COUNT_MESSAGES, 2, 1000);
+    struct ratelimit_result r;
+    struct limit_usage u;
+    struct vigie_error err;
+    struct hash_state h;
+
+    SKIP_WITHOUT_REDIS();
+    /* 1 s in 30 buckets of 34 ms: 2.5 s of traffic crosses every bucket */
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(check(fx, &l, 1, &r), RATELIMIT_PASS);
+        h = hash_state(fx->rc, "t:rl:roll:alice", "1000");
+        assert_int_equal(h.sum, h.buckets_sum);
+        assert_true(h.buckets <= RATELIMIT_BUCKETS + 1);
+        assert_true(h.first >= h.oldest);
+        assert_false(h.foreign);
+        pause_ms(25);
+    }
+    assert_true(h.sum > 0 && h.sum < 100);
+    /* idle longer than the window: every bucket falls out at once */
+    pause_ms(1200);
+    assert_int_equal(check(fx, &l, 1, &r), RATELIMIT_PASS);
+    h = hash_state(fx->rc, "t:rl:roll:alice", "1000");
+    assert_int_equal(h.sum, 1);
+    assert_int_equal(h.buckets, 1);
+    assert_int_equal(ratelimit_usage_scan(fx->rc, "t:", "alice", usage_row, &u, &err), 0);
+    assert_int_equal(u.window_count, 1);
+    assert_int_equal(u.windows[0].count, 1);
+
+    assert_int_equal(check(fx, &longer, 1, &r), RATELIMIT_PASS);
+    h = hash_state(fx->rc, "t:rl:roll:alice", "2000");
+    assert_int_equal(h.sum, 1);
+    assert_false(h.foreign);
 }
 
 /* test_tier_combined_key - a tier's maxima, a user|network key, usage read back */
@@ -600,12 +758,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_messages_exact, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_exact, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_expiry, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_running_sum, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_weights, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_tier_combined_key, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_lock, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_signals, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_no_redis_needed, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_restart, fixture_setup, fixture_teardown),
+        /* after test_restart, which counts the outage lines of the log */
+        cmocka_unit_test_setup_teardown(test_batch, fixture_setup, fixture_teardown),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
