@@ -21,6 +21,7 @@
 
 #define CTX_FIELDS 5            /* host queue_id sasl_user sender client_addr */
 #define NUM_TEXT 24             /* room for one number as text */
+#define SHAPE_TEXT (2 + RATELIMIT_MAX_WINDOWS * NUM_TEXT)  /* "r 600000 86400000" */
 
 /* What the script calls each enum limit_count. */
 static const char *const kind_code[] = {"m", "r", "b", "d"};
@@ -118,15 +119,20 @@ static void outage_ends(struct ratelimit_engine *engine, struct redisconn *rc)
         msg_warn("alert stream: %s", err.msg);
 }
 
-/* One script call being built: its arguments and their storage. */
+/*
+ * One message's part of a script call, and its storage: its keys, then
+ * its other arguments (see ratelimit_lua.h).
+ */
 struct call {
     const char **argv;
     size_t *argvlen;
     int argc;
+    int nkeys;                  /* argv[0 .. nkeys-1] are keys */
     int cap;
     char (*num)[NUM_TEXT];      /* numbers as text */
     int nnum;
-    struct rlkey *keys;         /* 4 + limits */
+    char (*shape)[SHAPE_TEXT];  /* per limit: its kind and windows (ms) */
+    struct rlkey *keys;         /* lock, two signals, then the limits */
     size_t *value_at;           /* where each limit key's value starts */
     char *domains;              /* the recipient domains, lower case, NUL-separated */
     const char **domain;        /* distinct, sorted */
@@ -134,8 +140,7 @@ struct call {
     char client[64];            /* the client address as text; "" when unknown */
     size_t live[RATELIMIT_MAX_APPLY];   /* request->limits index of each limit passed */
     size_t nlive;
-    bool sent;                  /* queued on the connection, reply due */
-    bool lost;                  /* Redis had lost the script: run again */
+    bool sent;                  /* part of the script call */
 };
 
 /* call_free - release a call's storage */
@@ -144,6 +149,7 @@ static void call_free(struct call *c)
     free(c->argv);
     free(c->argvlen);
     free(c->num);
+    free(c->shape);
     free(c->keys);
     free(c->value_at);
     free(c->domains);
@@ -222,15 +228,16 @@ static int call_alloc(struct call *c, const struct ratelimit_request *request)
     memset(c, 0, sizeof(*c));
     if (collect_domains(c, request->facts) < 0)
         return -1;
-    /* head, keys, 6 fixed, domains, context, limits (8 and the windows each) */
-    c->cap = (int)(REDISCONN_EVAL_HEAD + 4 + n + 6 + 1 + c->ndomains + 1 + 2 * CTX_FIELDS
-                   + 1 + n * (8 + 2 * RATELIMIT_MAX_WINDOWS));
+    /* keys, 3 fixed, domains, context, limits (9 and the windows each) */
+    c->cap = (int)(3 + n + 3 + 1 + c->ndomains + 1 + 2 * CTX_FIELDS
+                   + 1 + n * (9 + 2 * RATELIMIT_MAX_WINDOWS));
     c->argv = calloc((size_t)c->cap, sizeof(*c->argv));
     c->argvlen = calloc((size_t)c->cap, sizeof(*c->argvlen));
     c->num = calloc((size_t)c->cap, sizeof(*c->num));
-    c->keys = calloc(4 + n, sizeof(*c->keys));
+    c->shape = calloc(n + 1, sizeof(*c->shape));
+    c->keys = calloc(3 + n, sizeof(*c->keys));
     c->value_at = calloc(n + 1, sizeof(*c->value_at));
-    return c->argv && c->argvlen && c->num && c->keys && c->value_at ? 0 : -1;
+    return c->argv && c->argvlen && c->num && c->shape && c->keys && c->value_at ? 0 : -1;
 }
 
 /* user_key - PREFIX kind USER into key */
@@ -241,7 +248,7 @@ static void user_key(struct rlkey *key, const char *prefix, const char *kind, co
 }
 
 /*
- * build_keys - KEYS of the script; the limits that apply get theirs
+ * build_keys - the message's keys; the limits that apply get theirs
  *	Returns 0, or -1 with err set when a key overflows. *skip[i] is
  *	set for a limit whose key has an empty part (it does not apply).
  */
@@ -253,12 +260,11 @@ static int build_keys(struct call *c, const struct ratelimit_engine *engine,
     const char *user = request->facts->sasl_user;
 
     user_key(&c->keys[0], prefix, RLKEY_LOCK, user);
-    rlkey_start(&c->keys[1], prefix, RLKEY_ALERTS);
-    user_key(&c->keys[2], prefix, RLKEY_SIG_DOMAINS, user);
-    user_key(&c->keys[3], prefix, RLKEY_SIG_ADDRS, user);
+    user_key(&c->keys[1], prefix, RLKEY_SIG_DOMAINS, user);
+    user_key(&c->keys[2], prefix, RLKEY_SIG_ADDRS, user);
     for (size_t i = 0; i < request->limit_count; i++) {
         const struct limit_def *limit = request->limits[i].limit;
-        struct rlkey *key = &c->keys[4 + i];
+        struct rlkey *key = &c->keys[3 + i];
         int rc;
 
         rlkey_start(key, prefix, RLKEY_LIMIT);
@@ -271,7 +277,7 @@ static int build_keys(struct call *c, const struct ratelimit_engine *engine,
         }
         skip[i] = rc > 0;
     }
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < 3; i++) {
         if (rlkey_done(&c->keys[i]) < 0) {
             error_set(err, "rate limits: redis_prefix or SASL user name too long");
             return -1;
@@ -301,7 +307,23 @@ static unsigned long long limit_weight(const struct limit_def *limit,
 }
 
 /*
- * build_args - the whole argument vector; c->live receives the index in
+ * shape_of - "KIND MS MS...", the kind and the windows of a limit as
+ *	counted, into buf (SHAPE_TEXT bytes): the script keeps it in the
+ *	hash to see them change
+ */
+static const char *shape_of(char *buf, const struct limit_def *limit,
+                            const struct limit_tier *tier)
+{
+    size_t len = (size_t)snprintf(buf, SHAPE_TEXT, "%s", kind_code[limit->count]);
+
+    for (size_t w = 0; w < tier->window_count; w++)
+        len += (size_t)snprintf(buf + len, SHAPE_TEXT - len, " %lu",
+                                tier->windows[w].seconds * 1000);
+    return buf;
+}
+
+/*
+ * build_args - the message's keys and arguments; c->live receives the index in
  *	request->limits of each limit passed to the script, c->nlive their
  *	number. 0, or -1 with err set.
  */
@@ -319,14 +341,12 @@ static int build_args(struct call *c, const struct ratelimit_engine *engine,
     for (size_t i = 0; i < request->limit_count; i++)
         if (!skip[i])
             c->live[c->nlive++] = i;
-    c->argc = REDISCONN_EVAL_HEAD;
-    for (size_t i = 0; i < 4; i++)
+    c->argc = 0;
+    for (size_t i = 0; i < 3; i++)
         add(c, c->keys[i].text);
     for (size_t i = 0; i < c->nlive; i++)
-        add(c, c->keys[4 + c->live[i]].text);
-    add(c, "check");
-    add_num(c, RATELIMIT_BUCKETS);
-    add_num(c, s->alerts.stream_maxlen);
+        add(c, c->keys[3 + c->live[i]].text);
+    c->nkeys = c->argc;
     add(c, has_user ? "1" : "0");
     add_num(c, has_user ? (unsigned long long)request->signal_seconds * 1000 : 0);
     add(c, c->client);
@@ -346,7 +366,7 @@ static int build_args(struct call *c, const struct ratelimit_engine *engine,
         long long lock = lock_ms(limit);
 
         add(c, limit->name);
-        add(c, c->keys[4 + c->live[n]].text + c->value_at[c->live[n]]);
+        add(c, c->keys[3 + c->live[n]].text + c->value_at[c->live[n]]);
         add(c, kind_code[limit->count]);
         add_num(c, limit_weight(limit, facts));
         add(c, limit->lock ? "lock" : action_kind_name(limit->action.kind));
@@ -355,6 +375,7 @@ static int build_args(struct call *c, const struct ratelimit_engine *engine,
         else
             add_num(c, (unsigned long long)lock);
         add(c, a->tier->name);
+        add(c, shape_of(c->shape[n], limit, a->tier));
         add_num(c, a->tier->window_count);
         for (size_t w = 0; w < a->tier->window_count; w++) {
             add_num(c, (unsigned long long)a->tier->windows[w].seconds * 1000);
@@ -445,7 +466,7 @@ static void read_reply(const struct ratelimit_engine *engine, const struct call 
         result->max = a->tier->windows[over - 1].max;
         result->count = natural(l->element[1]);
         snprintf(result->key, sizeof(result->key), "%s",
-                 c->keys[4 + c->live[n]].text + c->value_at[c->live[n]]);
+                 c->keys[3 + c->live[n]].text + c->value_at[c->live[n]]);
         result->locked_now = a->limit->lock && request->facts->sasl_user[0] != '\0';
         result->action = result->locked_now ? engine->settings->lock_reply : a->limit->action;
     }
@@ -492,9 +513,9 @@ static bool prepare(const struct ratelimit_engine *engine, struct ratelimit_job 
     return c->nlive > 0 || has_user;    /* else no key: nothing to ask */
 }
 
-/* conclude - a job from the script's reply (NULL: Redis failed, err says why) */
+/* conclude - a job from its part of the script's reply (NULL: Redis failed, err says why) */
 static void conclude(struct ratelimit_engine *engine, struct redisconn *rc,
-                     struct ratelimit_job *job, const struct call *c, redisReply *reply,
+                     struct ratelimit_job *job, const struct call *c, const redisReply *reply,
                      const struct vigie_error *err)
 {
     if (reply == NULL) {
@@ -510,16 +531,102 @@ static void conclude(struct ratelimit_engine *engine, struct redisconn *rc,
         outage_ends(engine, rc);
         read_reply(engine, c, job->request, reply, &job->result);
     }
-    freeReplyObject(reply);
 }
 
-/* ratelimit_check_batch - ratelimit_check for each of n jobs, pipelined */
+/*
+ * script_argv - the one script call of the messages sent: head slots,
+ *	the alert stream, each message's keys, the common arguments, each
+ *	message's arguments. NULL when memory is short.
+ */
+static const char **script_argv(const struct call *calls, size_t n, const char *common[4],
+                                size_t **argvlen, int *argc, int *nkeys)
+{
+    size_t total = REDISCONN_EVAL_HEAD + 5;     /* the stream, 4 common */
+    const char **argv;
+    int k;
+
+    for (size_t i = 0; i < n; i++)
+        total += calls[i].sent ? (size_t)calls[i].argc : 0;
+    argv = calloc(total, sizeof(*argv));
+    *argvlen = calloc(total, sizeof(**argvlen));
+    if (argv == NULL || *argvlen == NULL) {
+        free(argv);
+        free(*argvlen);
+        return NULL;
+    }
+    k = REDISCONN_EVAL_HEAD;
+    argv[k++] = common[0];                              /* the alert stream */
+    for (size_t i = 0; i < n; i++)
+        for (int a = 0; calls[i].sent && a < calls[i].nkeys; a++)
+            argv[k++] = calls[i].argv[a];
+    *nkeys = k - REDISCONN_EVAL_HEAD;
+    argv[k++] = "check";
+    argv[k++] = common[1];                              /* buckets */
+    argv[k++] = common[2];                              /* stream_maxlen */
+    argv[k++] = common[3];                              /* messages */
+    for (size_t i = 0; i < n; i++)
+        for (int a = calls[i].nkeys; calls[i].sent && a < calls[i].argc; a++)
+            argv[k++] = calls[i].argv[a];
+    for (int a = REDISCONN_EVAL_HEAD; a < k; a++)
+        (*argvlen)[a] = strlen(argv[a]);
+    *argc = k;
+    return argv;
+}
+
+/* run_script - the script call of every message sent; each job concluded */
+static void run_script(struct ratelimit_engine *engine, struct redisconn *rc,
+                       struct ratelimit_job *jobs, const struct call *calls, size_t n,
+                       size_t nsent)
+{
+    char buckets[NUM_TEXT], maxlen[NUM_TEXT], messages[NUM_TEXT];
+    const char *common[4] = {NULL, buckets, maxlen, messages};
+    struct vigie_error err;
+    struct rlkey alerts;
+    redisReply *reply = NULL;
+    size_t *argvlen = NULL;
+    const char **argv = NULL;
+    int argc, nkeys;
+    bool failed = true;         /* err applies to every job */
+    size_t k = 0;
+
+    rlkey_start(&alerts, engine->settings->prefix, RLKEY_ALERTS);
+    common[0] = alerts.text;
+    snprintf(buckets, sizeof(buckets), "%d", RATELIMIT_BUCKETS);
+    snprintf(maxlen, sizeof(maxlen), "%lu", (unsigned long)engine->settings->alerts.stream_maxlen);
+    snprintf(messages, sizeof(messages), "%zu", nsent);
+    if (rlkey_done(&alerts) < 0)
+        error_set(&err, "rate limits: redis_prefix too long");
+    else if ((argv = script_argv(calls, n, common, &argvlen, &argc, &nkeys)) == NULL)
+        error_set(&err, "rate limits: out of memory");
+    else if ((reply = redisconn_eval(rc, &ratelimit_script, nkeys, argc, argv, argvlen,
+                                     &err)) != NULL
+             && (reply->type != REDIS_REPLY_ARRAY || reply->elements != nsent))
+        error_set(&err, "rate limits: unexpected reply from the script");
+    else
+        failed = false;         /* a reply, or Redis failed: each job says so */
+    for (size_t i = 0; i < n; i++) {
+        if (!calls[i].sent)
+            continue;
+        if (failed) {
+            jobs[i].err = err;
+            jobs[i].status = -1;
+        } else {
+            conclude(engine, rc, &jobs[i], &calls[i],
+                     reply != NULL ? reply->element[k++] : NULL, &err);
+        }
+    }
+    if (reply != NULL)
+        freeReplyObject(reply);
+    free(argv);
+    free(argvlen);
+}
+
+/* ratelimit_check_batch - ratelimit_check for each of n jobs, in one script call */
 void ratelimit_check_batch(struct ratelimit_engine *engine, struct redisconn *rc,
                            struct ratelimit_job *jobs, size_t n)
 {
     struct call *calls = calloc(n, sizeof(*calls));
-    struct vigie_error err;
-    bool sending = true;
+    size_t nsent = 0;
 
     for (size_t i = 0; i < n; i++) {
         if (calls == NULL) {
@@ -527,33 +634,14 @@ void ratelimit_check_batch(struct ratelimit_engine *engine, struct redisconn *rc
             error_set(&jobs[i].err, "rate limits: out of memory");
             jobs[i].status = -1;
         } else if (prepare(engine, &jobs[i], &calls[i])) {
-            /* after a failed send, the connection is gone: the rest fail too */
-            sending = sending && redisconn_eval_send(rc, &ratelimit_script,
-                                                     (int)(4 + calls[i].nlive), calls[i].argc,
-                                                     calls[i].argv, calls[i].argvlen,
-                                                     &err) == 0;
-            calls[i].sent = sending;
-            if (!sending)
-                conclude(engine, rc, &jobs[i], &calls[i], NULL, &err);
+            calls[i].sent = true;
+            nsent++;
         }
     }
-    for (size_t i = 0; calls != NULL && i < n; i++) {
-        if (calls[i].sent) {
-            redisReply *reply = redisconn_eval_receive(rc, &ratelimit_script, &calls[i].lost,
-                                                       &err);
-
-            if (!calls[i].lost)
-                conclude(engine, rc, &jobs[i], &calls[i], reply, &err);
-        }
-    }
-    for (size_t i = 0; calls != NULL && i < n; i++) {
-        if (calls[i].lost)
-            conclude(engine, rc, &jobs[i], &calls[i],
-                     redisconn_eval(rc, &ratelimit_script, (int)(4 + calls[i].nlive),
-                                    calls[i].argc, calls[i].argv, calls[i].argvlen, &err),
-                     &err);
+    if (nsent > 0)
+        run_script(engine, rc, jobs, calls, n, nsent);
+    for (size_t i = 0; calls != NULL && i < n; i++)
         call_free(&calls[i]);
-    }
     free(calls);
 }
 

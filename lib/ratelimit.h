@@ -270,13 +270,13 @@ struct ratelimit_job {
 };
 
 /*
- * ratelimit_check_batch - ratelimit_check for each of n jobs, pipelined
- *	Every script call is queued, then the replies read: one write and
- *	one round trip for the batch (vigie-policyd's requests that arrive
- *	together). Each call is still atomic alone, and they run in the
- *	order of jobs[]. When Redis fails part way, every job not answered
- *	yet is UNAVAILABLE; a script Redis lost is loaded again and its
- *	calls re-run after the batch.
+ * ratelimit_check_batch - ratelimit_check for each of n jobs, in one call
+ *	One script call checks the messages one after the other, in the
+ *	order of jobs[], each as ratelimit_check would (all of them are
+ *	atomic together): one round trip for vigie-policyd's requests that
+ *	arrive together, and the script's fixed cost paid once. When Redis
+ *	fails, every job sent is UNAVAILABLE; a job that cannot be built
+ *	(too many limits, a key too long) fails alone, with status -1.
  */
 void ratelimit_check_batch(struct ratelimit_engine *engine, struct redisconn *rc,
                            struct ratelimit_job *jobs, size_t n);

@@ -18,18 +18,21 @@
     "-- to one message ('check'), or read counters back for vigiectl ('peek').\n" \
     "-- The algorithm, its error bound and the key layout: lib/ratelimit.h.\n" \
     "--\n" \
-    "-- check: KEYS[1] lock of the SASL user, KEYS[2] alert stream,\n" \
-    "--        KEYS[3] and KEYS[4] signals (recipient domains, client\n" \
-    "--        addresses of the SASL user), KEYS[4 + i] counters of limit i.\n" \
-    "--   ARGV, in order: 'check' buckets stream_maxlen has_user(0|1)\n" \
-    "--        signal_ms(0: off) client_addr\n" \
+    "-- check: several messages, one after the other (a batch of vigie-policyd).\n" \
+    "--   KEYS: the alert stream, then for each message its SASL user's lock\n" \
+    "--        and signals (recipient domains, client addresses), then the\n" \
+    "--        counters of each of its limits.\n" \
+    "--   ARGV, in order: 'check' buckets stream_maxlen nmessages, then for\n" \
+    "--        each message: has_user(0|1) signal_ms(0: off) client_addr\n" \
     "--        ndomains domain...              recipient domains, distinct\n" \
     "--        nctx (name value)...            alert fields about the message\n" \
     "--        nlimits, and for each limit: name key kind(m r b d) weight\n" \
-    "--        action lock_ms(-1: no lock) tier nwin (window_ms max)...\n" \
-    "--   Returns {verdict ('pass' 'over' 'locked'), signal_domains (-1: off),\n" \
-    "--        signal_addrs (-1: off), lock_by, {per limit: {over_window\n" \
-    "--        (0: none), count, {alert fields (name value)...}}...}}.\n" \
+    "--        action lock_ms(-1: no lock) tier shape nwin (window_ms max)...\n" \
+    "--        (shape: the kind and the windows' ms, blank-separated)\n" \
+    "--   Returns for each message {verdict ('pass' 'over' 'locked'),\n" \
+    "--        signal_domains (-1: off), signal_addrs (-1: off), lock_by,\n" \
+    "--        {per limit: {over_window (0: none), count, {alert fields\n" \
+    "--        (name value)...}}...}}.\n" \
     "-- peek:  KEYS are counter hashes; ARGV: 'peek' buckets.\n" \
     "--   Returns per key {tier, kind, window_ms, count, max, ...}.\n" \
     "--\n" \
@@ -49,6 +52,20 @@
     "  local width = math.ceil(w / buckets)\n" \
     "  local index = math.floor(now / width)\n" \
     "  return index, index - buckets, width\n" \
+    "end\n" \
+    "\n" \
+    "-- What every message of this call shares about a window of ms (text):\n" \
+    "-- its span and the names of its fields, made once.\n" \
+    "local windows_seen = {}\n" \
+    "local function window_of(ms)\n" \
+    "  local seen = windows_seen[ms]\n" \
+    "  if seen == nil then\n" \
+    "    local index, oldest, width = span(tonumber(ms))\n" \
+    "    seen = {index = index, oldest = oldest, width = width, ms = tonumber(ms),\n" \
+    "      s = 's' .. ms, o = 'o' .. ms, m = 'm' .. ms, b = 'b' .. ms .. ':' .. index}\n" \
+    "    windows_seen[ms] = seen\n" \
+    "  end\n" \
+    "  return seen\n" \
     "end\n" \
     "\n" \
     "-- A whole counter hash, parsed: buckets {window, index, value},\n" \
@@ -111,83 +128,54 @@
     "end\n" \
     "\n" \
     "local maxlen = ARGV[3]\n" \
-    "local has_user = ARGV[4] == '1'\n" \
-    "local signal_ms = tonumber(ARGV[5])\n" \
-    "local client_addr = ARGV[6]\n" \
-    "local argi = 8                                        -- the next argument\n" \
-    "local domains, limits = {}, {}\n" \
-    "for i = 1, tonumber(ARGV[7]) do\n" \
-    "  domains[i] = ARGV[argi]\n" \
-    "  argi = argi + 1\n" \
-    "end\n" \
-    "local ctx_at, ctx_n = argi + 1, 2 * tonumber(ARGV[argi])   -- read by alert() alone\n" \
-    "argi = argi + ctx_n + 1\n" \
-    "for i = 1, tonumber(ARGV[argi]) do\n" \
-    "  -- every field named here, so that the table never grows\n" \
-    "  local l = {key = KEYS[4 + i], name = ARGV[argi + 1], keytext = ARGV[argi + 2],\n" \
-    "    kind = ARGV[argi + 3], weight = tonumber(ARGV[argi + 4]), action = ARGV[argi + 5],\n" \
-    "    lock_ms = tonumber(ARGV[argi + 6]), tier = ARGV[argi + 7], windows = {}, over = 0,\n" \
-    "    count = 0, shape = ARGV[argi + 3], longest = 0, names = false, h = false,\n" \
-    "    shape_stored = false}\n" \
-    "  local nwin = tonumber(ARGV[argi + 8])\n" \
-    "  for j = 1, nwin do\n" \
-    "    l.windows[j] = {ms = ARGV[argi + 7 + 2 * j], max = tonumber(ARGV[argi + 8 + 2 * j]),\n" \
-    "      at = 0, index = 0, oldest = 0, current = 0, count = 0, add = 0, from = 0,\n" \
-    "      stale = false}\n" \
-    "  end\n" \
-    "  argi = argi + 8 + 2 * nwin\n" \
-    "  limits[i] = l\n" \
+    "local none = {}                                       -- no alert fields\n" \
+    "\n" \
+    "local function int(n)\n" \
+    "  return string.format('%d', n)\n" \
     "end\n" \
     "\n" \
-    "if has_user and redis.call('EXISTS', KEYS[1]) == 1 then\n" \
-    "  return {'locked', -1, -1, redis.call('HGET', KEYS[1], 'by') or '', {}}\n" \
-    "end\n" \
+    "-- The message being checked, set by check() for the functions below.\n" \
+    "local has_user, signal_ms, client_addr, domains, ctx_at, ctx_n, lock_key\n" \
     "\n" \
     "-- Signals: what a SASL user's mail reveals besides its volume.\n" \
-    "local signal_domains, signal_addrs = -1, -1\n" \
-    "if signal_ms > 0 and has_user then\n" \
-    "  local function signal(key, members)\n" \
-    "    local add = {}\n" \
-    "    for _, m in ipairs(members) do\n" \
-    "      if m ~= '' then\n" \
-    "        add[#add + 1] = now\n" \
-    "        add[#add + 1] = m\n" \
-    "      end\n" \
+    "local function signal(key, members)\n" \
+    "  local add = {}\n" \
+    "  for _, m in ipairs(members) do\n" \
+    "    if m ~= '' then\n" \
+    "      add[#add + 1] = now\n" \
+    "      add[#add + 1] = m\n" \
     "    end\n" \
-    "    if #add > 0 then redis.call('ZADD', key, unpack(add)) end\n" \
-    "    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - signal_ms)\n" \
-    "    redis.call('PEXPIRE', key, signal_ms)\n" \
-    "    local n = redis.call('ZCARD', key)\n" \
-    "    if n > 1000 then                                    -- keep the newest 1000\n" \
-    "      redis.call('ZREMRANGEBYRANK', key, 0, n - 1001)\n" \
-    "      n = 1000\n" \
-    "    end\n" \
-    "    return n\n" \
     "  end\n" \
-    "  signal_domains = signal(KEYS[3], domains)\n" \
-    "  signal_addrs = signal(KEYS[4], {client_addr})\n" \
+    "  if #add > 0 then redis.call('ZADD', key, unpack(add)) end\n" \
+    "  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - signal_ms)\n" \
+    "  redis.call('PEXPIRE', key, signal_ms)\n" \
+    "  local n = redis.call('ZCARD', key)\n" \
+    "  if n > 1000 then                                    -- keep the newest 1000\n" \
+    "    redis.call('ZREMRANGEBYRANK', key, 0, n - 1001)\n" \
+    "    n = 1000\n" \
+    "  end\n" \
+    "  return n\n" \
     "end\n" \
     "\n" \
     "-- Read a limit: per window w, its count now (w.count), what the message\n" \
-    "-- adds (w.add), where its fields are in l.names (w.at: s o b), and the\n" \
+    "-- adds (w.add), where its fields are in the HMGET (w.at: s o b), and the\n" \
     "-- buckets that fell out of it (w.stale, or false). The field w holds\n" \
     "-- the kind and the windows last counted (l.shape), so that a change\n" \
     "-- of either is seen.\n" \
     "local function read(l)\n" \
     "  local names = {'w'}\n" \
     "  for _, w in ipairs(l.windows) do\n" \
-    "    local ms = w.ms\n" \
-    "    l.shape = l.shape .. ' ' .. ms\n" \
-    "    l.longest = math.max(l.longest, tonumber(ms))\n" \
+    "    local seen = window_of(w.ms)\n" \
+    "    w.seen = seen\n" \
+    "    l.longest = math.max(l.longest, seen.ms)\n" \
     "    if l.kind ~= 'd' then\n" \
-    "      w.index, w.oldest = span(tonumber(ms))\n" \
+    "      w.index, w.oldest = seen.index, seen.oldest\n" \
     "      w.at = #names + 1\n" \
-    "      names[w.at] = 's' .. ms\n" \
-    "      names[w.at + 1] = 'o' .. ms\n" \
-    "      names[w.at + 2] = 'b' .. ms .. ':' .. w.index\n" \
+    "      names[w.at] = seen.s\n" \
+    "      names[w.at + 1] = seen.o\n" \
+    "      names[w.at + 2] = seen.b\n" \
     "    end\n" \
     "  end\n" \
-    "  l.names = names\n" \
     "  local v = redis.call('HMGET', l.key, unpack(names))\n" \
     "  l.shape_stored = v[1]\n" \
     "  if l.kind == 'd' then\n" \
@@ -215,32 +203,15 @@
     "      end\n" \
     "      w.count, w.add = math.max(sum, 0), l.weight\n" \
     "      w.from = math.max(from, w.oldest)\n" \
+    "      if w.seen.ms == l.longest and w.current == 0 then l.renew = true end\n" \
     "    end\n" \
     "  end\n" \
-    "end\n" \
-    "\n" \
-    "-- Read every limit; the first window that the message would overflow.\n" \
-    "local any_over = false\n" \
-    "for _, l in ipairs(limits) do\n" \
-    "  read(l)\n" \
-    "  for j, w in ipairs(l.windows) do\n" \
-    "    if l.over == 0 and w.count + w.add > w.max then\n" \
-    "      l.over, l.count, any_over = j, w.count, true\n" \
-    "    end\n" \
-    "    if j == 1 and l.over == 0 then l.count = w.count + w.add end\n" \
-    "  end\n" \
-    "end\n" \
-    "\n" \
-    "local none = {}                                       -- no alert fields\n" \
-    "\n" \
-    "local function int(n)\n" \
-    "  return string.format('%d', n)\n" \
     "end\n" \
     "\n" \
     "-- Renew a limit's hash for its longest window and one bucket more (a\n" \
     "-- bucket still counted may be that old).\n" \
     "local function keep(l)\n" \
-    "  local _, _, width = span(l.longest)\n" \
+    "  local width = math.ceil(l.longest / buckets)\n" \
     "  redis.call('PEXPIRE', l.key, l.longest + width + 1000)\n" \
     "end\n" \
     "\n" \
@@ -255,7 +226,7 @@
     "    'max', int(w.max),\n" \
     "    'action', l.action, 'time', int(now / 1000)}\n" \
     "  for i = ctx_at, ctx_at + ctx_n - 1 do fields[#fields + 1] = ARGV[i] end\n" \
-    "  local entry = {'XADD', KEYS[2], 'MAXLEN', '~', maxlen, '*'}\n" \
+    "  local entry = {'XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*'}\n" \
     "  for _, v in ipairs(fields) do entry[#entry + 1] = v end\n" \
     "  redis.call(unpack(entry))\n" \
     "  return fields\n" \
@@ -265,9 +236,9 @@
     "  if l.lock_ms < 0 or not has_user then return end\n" \
     "  local until_s = 0\n" \
     "  if l.lock_ms > 0 then until_s = math.floor((now + l.lock_ms) / 1000) end\n" \
-    "  redis.call('HSET', KEYS[1], 'by', l.name, 'reason', 'limit ' .. l.name .. ' crossed',\n" \
+    "  redis.call('HSET', lock_key, 'by', l.name, 'reason', 'limit ' .. l.name .. ' crossed',\n" \
     "    'since', int(now / 1000), 'until', int(until_s))\n" \
-    "  if l.lock_ms > 0 then redis.call('PEXPIRE', KEYS[1], l.lock_ms) end\n" \
+    "  if l.lock_ms > 0 then redis.call('PEXPIRE', lock_key, l.lock_ms) end\n" \
     "end\n" \
     "\n" \
     "-- Fields a limit no longer uses: its windows or its kind changed.\n" \
@@ -299,16 +270,17 @@
     "\n" \
     "-- Count the message in a limit; drop what fell out of its windows.\n" \
     "local function count(l)\n" \
-    "  local fields, stale, names = {'t', l.tier, 'k', l.kind}, {}, l.names\n" \
+    "  local fields, stale = {'t', l.tier, 'k', l.kind}, {}\n" \
     "  if l.shape_stored and l.shape_stored ~= l.shape then stale = unwanted(l) end\n" \
     "  if l.shape_stored ~= l.shape then put(fields, 'w', l.shape) end\n" \
     "  for _, w in ipairs(l.windows) do\n" \
-    "    local at = w.at\n" \
-    "    put(fields, 'm' .. w.ms, int(w.max))\n" \
+    "    local seen = w.seen\n" \
+    "    -- (numbers go to Redis as integers: below 1e14, %.14g writes every digit)\n" \
+    "    put(fields, seen.m, w.max)\n" \
     "    if l.kind ~= 'd' then\n" \
-    "      put(fields, names[at + 2], int(w.current + l.weight))\n" \
-    "      put(fields, names[at], int(w.count + l.weight))\n" \
-    "      put(fields, names[at + 1], int(w.from))\n" \
+    "      put(fields, seen.b, w.current + l.weight)\n" \
+    "      put(fields, seen.s, w.count + l.weight)\n" \
+    "      put(fields, seen.o, w.from)\n" \
     "      if w.stale then\n" \
     "        for _, f in ipairs(w.stale) do stale[#stale + 1] = f end\n" \
     "      end\n" \
@@ -323,24 +295,88 @@
     "  end\n" \
     "  if #stale > 0 then redis.call('HDEL', l.key, unpack(stale)) end\n" \
     "  redis.call('HSET', l.key, unpack(fields))\n" \
-    "  keep(l)\n" \
+    "  -- The time to live, set when a bucket of the longest window begins,\n" \
+    "  -- outlasts every unit counted in that bucket: renewing it meanwhile\n" \
+    "  -- changes nothing.\n" \
+    "  if l.kind == 'd' or l.renew then keep(l) end\n" \
     "end\n" \
     "\n" \
-    "local results = {}\n" \
-    "for i, l in ipairs(limits) do\n" \
-    "  local fields = none\n" \
-    "  if any_over then\n" \
-    "    if l.over > 0 then\n" \
-    "      fields = alert(l)\n" \
-    "      lock(l)\n" \
+    "-- check - the next message: its arguments from ARGV[argi], its keys\n" \
+    "-- from KEYS[keyi]; both move past them.\n" \
+    "local argi, keyi = 5, 2\n" \
+    "local function check()\n" \
+    "  has_user = ARGV[argi] == '1'\n" \
+    "  signal_ms = tonumber(ARGV[argi + 1])\n" \
+    "  client_addr = ARGV[argi + 2]\n" \
+    "  domains = {}\n" \
+    "  for i = 1, tonumber(ARGV[argi + 3]) do domains[i] = ARGV[argi + 3 + i] end\n" \
+    "  argi = argi + 4 + #domains\n" \
+    "  ctx_at, ctx_n = argi + 1, 2 * tonumber(ARGV[argi])  -- read by alert() alone\n" \
+    "  argi = argi + ctx_n + 1\n" \
+    "  lock_key = KEYS[keyi]\n" \
+    "  local sig_domains_key, sig_addrs_key = KEYS[keyi + 1], KEYS[keyi + 2]\n" \
+    "  local limits = {}\n" \
+    "  for i = 1, tonumber(ARGV[argi]) do\n" \
+    "    -- every field named here, so that the table never grows\n" \
+    "    local l = {key = KEYS[keyi + 2 + i], name = ARGV[argi + 1], keytext = ARGV[argi + 2],\n" \
+    "      kind = ARGV[argi + 3], weight = tonumber(ARGV[argi + 4]), action = ARGV[argi + 5],\n" \
+    "      lock_ms = tonumber(ARGV[argi + 6]), tier = ARGV[argi + 7], shape = ARGV[argi + 8],\n" \
+    "      windows = {}, over = 0, count = 0, longest = 0, h = false, shape_stored = false,\n" \
+    "      renew = false}\n" \
+    "    local nwin = tonumber(ARGV[argi + 9])\n" \
+    "    for j = 1, nwin do\n" \
+    "      l.windows[j] = {ms = ARGV[argi + 8 + 2 * j], max = tonumber(ARGV[argi + 9 + 2 * j]),\n" \
+    "        seen = false, at = 0, index = 0, oldest = 0, current = 0, count = 0, add = 0,\n" \
+    "        from = 0, stale = false}\n" \
     "    end\n" \
-    "  else\n" \
-    "    count(l)\n" \
+    "    argi = argi + 9 + 2 * nwin\n" \
+    "    limits[i] = l\n" \
     "  end\n" \
-    "  results[i] = {l.over, l.count, fields}\n" \
+    "  argi = argi + 1\n" \
+    "  keyi = keyi + 3 + #limits\n" \
+    "\n" \
+    "  if has_user and redis.call('EXISTS', lock_key) == 1 then\n" \
+    "    return {'locked', -1, -1, redis.call('HGET', lock_key, 'by') or '', none}\n" \
+    "  end\n" \
+    "  local signal_domains, signal_addrs = -1, -1\n" \
+    "  if signal_ms > 0 and has_user then\n" \
+    "    signal_domains = signal(sig_domains_key, domains)\n" \
+    "    signal_addrs = signal(sig_addrs_key, {client_addr})\n" \
+    "  end\n" \
+    "\n" \
+    "  -- Read every limit; the first window that the message would overflow.\n" \
+    "  local any_over = false\n" \
+    "  for _, l in ipairs(limits) do\n" \
+    "    read(l)\n" \
+    "    for j, w in ipairs(l.windows) do\n" \
+    "      if l.over == 0 and w.count + w.add > w.max then\n" \
+    "        l.over, l.count, any_over = j, w.count, true\n" \
+    "      end\n" \
+    "      if j == 1 and l.over == 0 then l.count = w.count + w.add end\n" \
+    "    end\n" \
+    "  end\n" \
+    "\n" \
+    "  -- All or nothing: counted in every limit, or alerts and locks.\n" \
+    "  local results = {}\n" \
+    "  for i, l in ipairs(limits) do\n" \
+    "    local fields = none\n" \
+    "    if any_over then\n" \
+    "      if l.over > 0 then\n" \
+    "        fields = alert(l)\n" \
+    "        lock(l)\n" \
+    "      end\n" \
+    "    else\n" \
+    "      count(l)\n" \
+    "    end\n" \
+    "    results[i] = {l.over, l.count, fields}\n" \
+    "  end\n" \
+    "  local verdict = 'pass'\n" \
+    "  if any_over then verdict = 'over' end\n" \
+    "  return {verdict, signal_domains, signal_addrs, '', results}\n" \
     "end\n" \
-    "local verdict = 'pass'\n" \
-    "if any_over then verdict = 'over' end\n" \
-    "return {verdict, signal_domains, signal_addrs, '', results}\n"
+    "\n" \
+    "local replies = {}\n" \
+    "for m = 1, tonumber(ARGV[4]) do replies[m] = check() end\n" \
+    "return replies\n"
 
 #endif

@@ -415,14 +415,16 @@ int redisconn_set_sentinels(struct redisconn *rc, const char *addresses, const c
     return 0;
 }
 
-/* redisconn_eval_send - pipelining: queue one EVALSHA */
-int redisconn_eval_send(struct redisconn *rc, const struct redis_script *script, int nkeys,
-                        int argc, const char **argv, size_t *argvlen, struct vigie_error *err)
+/* redisconn_eval - run a Lua script */
+redisReply *redisconn_eval(struct redisconn *rc, const struct redis_script *script,
+                           int nkeys, int argc, const char **argv, size_t *argvlen,
+                           struct vigie_error *err)
 {
     int slot = script_slot(rc, script, err);
+    redisReply *reply;
 
     if (slot < 0)
-        return -1;
+        return NULL;
     snprintf(rc->nkeys, sizeof(rc->nkeys), "%d", nkeys);
     argv[0] = "EVALSHA";
     argvlen[0] = 7;
@@ -430,36 +432,13 @@ int redisconn_eval_send(struct redisconn *rc, const struct redis_script *script,
     argvlen[1] = SHA_HEX;
     argv[2] = rc->nkeys;
     argvlen[2] = strlen(rc->nkeys);
-    return send_command(rc, argc, argv, argvlen, err);
-}
-
-/* redisconn_eval_receive - the reply to the oldest redisconn_eval_send */
-redisReply *redisconn_eval_receive(struct redisconn *rc, const struct redis_script *script,
-                                   bool *lost, struct vigie_error *err)
-{
-    redisReply *reply = receive(rc, err);
-
-    *lost = reply != NULL && reply->type == REDIS_REPLY_ERROR
-            && strncmp(reply->str, "NOSCRIPT", 8) == 0;
+    reply = command(rc, argc, argv, argvlen, err);
+    if (reply != NULL && reply->type == REDIS_REPLY_ERROR
+        && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
+        freeReplyObject(reply);
+        if (script_load(rc, (unsigned)slot, err) < 0)
+            return NULL;
+        reply = command(rc, argc, argv, argvlen, err);
+    }
     return error_reply(rc, reply, script->name, err);
-}
-
-/* redisconn_eval - run a Lua script */
-redisReply *redisconn_eval(struct redisconn *rc, const struct redis_script *script,
-                           int nkeys, int argc, const char **argv, size_t *argvlen,
-                           struct vigie_error *err)
-{
-    redisReply *reply;
-    bool lost;
-
-    if (redisconn_eval_send(rc, script, nkeys, argc, argv, argvlen, err) < 0)
-        return NULL;
-    reply = redisconn_eval_receive(rc, script, &lost, err);
-    if (reply != NULL || !lost)
-        return reply;
-    /* Redis restarted or flushed its scripts: load it again, once */
-    if (script_load(rc, (unsigned)script_slot(rc, script, err), err) < 0
-        || redisconn_eval_send(rc, script, nkeys, argc, argv, argvlen, err) < 0)
-        return NULL;
-    return redisconn_eval_receive(rc, script, &lost, err);
 }

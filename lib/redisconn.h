@@ -39,7 +39,6 @@
 #define VIGIE_REDISCONN_H
 
 #include <hiredis/hiredis.h>
-#include <stdbool.h>
 
 #include "compiler.h"
 #include "error.h"
@@ -97,8 +96,8 @@ redisReply *redisconn_command(struct redisconn *rc, int argc, const char **argv,
  *	Commands queued are written out together when a reply is next
  *	read: a batch of sends costs one write. Each reply is read by
  *	redisconn_receive, in order. Until all replies are read, only
- *	redisconn_send, redisconn_eval_send and the receive functions may
- *	be called (another command aborts: a bug). Returns 0, or -1 with
+ *	redisconn_send and redisconn_receive may be called (another
+ *	command aborts: a bug). Returns 0, or -1 with
  *	err set (the connection is dropped, with the replies still due:
  *	send nothing more in this batch, or a new connection's replies
  *	would be read for the old commands).
@@ -122,25 +121,5 @@ void redisconn_reset(struct redisconn *rc);
 redisReply *redisconn_eval(struct redisconn *rc, const struct redis_script *script,
                            int nkeys, int argc, const char **argv, size_t *argvlen,
                            struct vigie_error *err) WARN_UNUSED;
-
-/*
- * redisconn_eval_send - pipelining: queue one EVALSHA, as redisconn_send
- *	Arguments as redisconn_eval. A script new to this connection is
- *	first loaded (SCRIPT LOAD, a round trip): queue its first call
- *	while no reply is due.
- */
-int redisconn_eval_send(struct redisconn *rc, const struct redis_script *script, int nkeys,
-                        int argc, const char **argv, size_t *argvlen,
-                        struct vigie_error *err) WARN_UNUSED;
-
-/*
- * redisconn_eval_receive - the reply to the oldest redisconn_eval_send
- *	Returns as redisconn_eval, but does not reload a script that
- *	Redis lost (it restarted or flushed its scripts): then NULL with
- *	err set and *lost true, and the caller runs that call again with
- *	redisconn_eval once every reply due has been read.
- */
-redisReply *redisconn_eval_receive(struct redisconn *rc, const struct redis_script *script,
-                                   bool *lost, struct vigie_error *err) WARN_UNUSED;
 
 #endif

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "request.h"
@@ -30,29 +31,30 @@ struct attr {
 
 #define AT(field) offsetof(struct policy_request, field)
 
+/* Sorted by name, for bsearch. */
 static const struct attr attributes[] = {
-    {"request", ATTR_STRING, AT(request)},
-    {"protocol_state", ATTR_STATE, AT(state_name)},
-    {"protocol_name", ATTR_STRING, AT(protocol_name)},
-    {"helo_name", ATTR_STRING, AT(helo_name)},
-    {"queue_id", ATTR_STRING, AT(queue_id)},
-    {"sender", ATTR_STRING, AT(sender)},
-    {"recipient", ATTR_STRING, AT(recipient)},
-    {"recipient_count", ATTR_NUMBER, AT(recipient_count)},
     {"client_address", ATTR_STRING, AT(client_address)},
     {"client_name", ATTR_STRING, AT(client_name)},
-    {"reverse_client_name", ATTR_STRING, AT(reverse_client_name)},
-    {"instance", ATTR_STRING, AT(instance)},
-    {"sasl_method", ATTR_STRING, AT(sasl_method)},
-    {"sasl_username", ATTR_STRING, AT(sasl_username)},
-    {"sasl_sender", ATTR_STRING, AT(sasl_sender)},
-    {"size", ATTR_NUMBER, AT(size)},
-    {"etrn_domain", ATTR_STRING, AT(etrn_domain)},
-    {"stress", ATTR_STRING, AT(stress)},
-    {"policy_context", ATTR_STRING, AT(policy_context)},
     {"client_port", ATTR_STRING, AT(client_port)},
+    {"etrn_domain", ATTR_STRING, AT(etrn_domain)},
+    {"helo_name", ATTR_STRING, AT(helo_name)},
+    {"instance", ATTR_STRING, AT(instance)},
+    {"policy_context", ATTR_STRING, AT(policy_context)},
+    {"protocol_name", ATTR_STRING, AT(protocol_name)},
+    {"protocol_state", ATTR_STATE, AT(state_name)},
+    {"queue_id", ATTR_STRING, AT(queue_id)},
+    {"recipient", ATTR_STRING, AT(recipient)},
+    {"recipient_count", ATTR_NUMBER, AT(recipient_count)},
+    {"request", ATTR_STRING, AT(request)},
+    {"reverse_client_name", ATTR_STRING, AT(reverse_client_name)},
+    {"sasl_method", ATTR_STRING, AT(sasl_method)},
+    {"sasl_sender", ATTR_STRING, AT(sasl_sender)},
+    {"sasl_username", ATTR_STRING, AT(sasl_username)},
+    {"sender", ATTR_STRING, AT(sender)},
     {"server_address", ATTR_STRING, AT(server_address)},
     {"server_port", ATTR_STRING, AT(server_port)},
+    {"size", ATTR_NUMBER, AT(size)},
+    {"stress", ATTR_STRING, AT(stress)},
 };
 
 #define ATTR_COUNT (sizeof(attributes) / sizeof(attributes[0]))
@@ -157,34 +159,39 @@ static int number_parse(const char *text, unsigned long *out)
     return 0;
 }
 
+/* attr_compare - bsearch order of a name and an attribute */
+static int attr_compare(const void *name, const void *attr)
+{
+    return strcmp(name, ((const struct attr *)attr)->name);
+}
+
 /* attr_set - one name=value; 0, or -1 with err set */
 static int attr_set(struct policy_request *req, const char *name, const char *value,
                     unsigned line, struct vigie_error *err)
 {
+    const struct attr *a = bsearch(name, attributes, ATTR_COUNT, sizeof(attributes[0]),
+                                   attr_compare);
     char shown[QUOTE_MAX + 4];
+    void *field;
 
-    for (size_t i = 0; i < ATTR_COUNT; i++) {
-        const struct attr *a = &attributes[i];
-        void *field = (char *)req + a->offset;
-
-        if (strcmp(name, a->name) != 0)
-            continue;
-        switch (a->kind) {
-        case ATTR_STATE:
-            req->state = state_parse(value);
-            /* FALLTHROUGH */
-        case ATTR_STRING:
-            *(const char **)field = value;
+    if (a == NULL)
+        return 0;               /* an attribute vigie does not use */
+    field = (char *)req + a->offset;
+    switch (a->kind) {
+    case ATTR_STATE:
+        req->state = state_parse(value);
+        /* FALLTHROUGH */
+    case ATTR_STRING:
+        *(const char **)field = value;
+        return 0;
+    case ATTR_NUMBER:
+        if (number_parse(value, field) == 0)
             return 0;
-        case ATTR_NUMBER:
-            if (number_parse(value, field) == 0)
-                return 0;
-            error_set(err, "line %u: %s=%s: not a number", line, name,
-                      quote(value, shown, sizeof(shown)));
-            return -1;
-        }
+        error_set(err, "line %u: %s=%s: not a number", line, name,
+                  quote(value, shown, sizeof(shown)));
+        return -1;
     }
-    return 0;                   /* an attribute vigie does not use */
+    return 0;
 }
 
 /* line_check - refuse control bytes in a line; 0, or -1 with err set */
