@@ -13,7 +13,7 @@
  *	decided as soon as it is complete, except its rate-limit check:
  *	the requests that arrived in one wake-up wait for theirs together,
  *	and the thread runs them as one batch (ratelimit_check_batch: one
- *	write to Redis and one round trip for all), then answers them. A
+ *	script call, one round trip to Redis for all), then answers them. A
  *	connection's own requests are still answered one after the other,
  *	in order. A thread blocks only for Redis (and for SPF's DNS and
  *	greylisting, when they are on).
