@@ -212,28 +212,46 @@ static bool relay_refused(const struct snapshot *snap, const struct policy_reque
     return true;
 }
 
-/* spf_refused - SPF of MAIL FROM, once per message; true when refused (action set) */
+/*
+ * spf_refused - SPF of MAIL FROM, once per message; true when answered
+ *	(action set): fail is refused; temperror (DNS trouble) follows
+ *	fail_policy, tempfail answering 451 4.4.3 as RFC 7208 8.6 advises.
+ */
 static bool spf_refused(struct policy_thread *t, struct policy_session *s,
                         const struct policy_request *req, const struct message_facts *facts,
                         char *action)
 {
     struct spf_settings settings = {.timeout_ms = t->snap->config->dns_timeout_ms};
     struct spf_request sr = {req->client_address, req->helo_name, req->sender};
+    bool tempfail = t->snap->config->fail_policy == FAIL_TEMPFAIL;
     struct vigie_error err;
     char detail[DETAIL_MAX];
 
     if (!s->spf_done) {
         if (spf_check(t->snap->dns, &settings, SPF_IDENTITY_MAILFROM, &sr, &s->spf, &err) < 0) {
-            snprintf(detail, sizeof(detail), "check=spf: %s", err.msg);
-            log_decision(true, req, facts, detail, "DUNNO (SPF temperror)");
+            memset(&s->spf, 0, sizeof(s->spf));
+            s->spf.result = AUTHRES_TEMPERROR;
+            snprintf(s->spf.problem, sizeof(s->spf.problem), "%.120s", err.msg);
         }
         s->spf_done = true;
+        if (s->spf.result == AUTHRES_TEMPERROR && !tempfail) {
+            snprintf(detail, sizeof(detail), "check=spf spf=temperror domain=%s: %s",
+                     s->spf.domain, s->spf.problem);
+            log_decision(true, req, facts, detail, "DUNNO (fail_policy = accept)");
+        }
     }
-    if (s->spf.result != AUTHRES_FAIL)
+    if (s->spf.result == AUTHRES_FAIL) {
+        snprintf(action, POLICY_ACTION_MAX, "REJECT 5.7.23 SPF: %s is not allowed to send mail"
+                 " from %s", req->client_address, s->spf.domain);
+        snprintf(detail, sizeof(detail), "check=spf spf=fail domain=%s", s->spf.domain);
+    } else if (s->spf.result == AUTHRES_TEMPERROR && tempfail) {
+        snprintf(action, POLICY_ACTION_MAX, "451 4.4.3 SPF: temporary DNS error checking %s,"
+                 " try again later", *s->spf.domain ? s->spf.domain : "the sender's domain");
+        snprintf(detail, sizeof(detail), "check=spf spf=temperror domain=%s: %s",
+                 s->spf.domain, s->spf.problem);
+    } else {
         return false;
-    snprintf(action, POLICY_ACTION_MAX, "REJECT 5.7.23 SPF: %s is not allowed to send mail"
-             " from %s", req->client_address, s->spf.domain);
-    snprintf(detail, sizeof(detail), "check=spf spf=fail domain=%s", s->spf.domain);
+    }
     log_decision(false, req, facts, detail, action);
     return true;
 }
