@@ -191,10 +191,8 @@ int alerts_stream_add(struct redisconn *rc, const char *prefix, unsigned long ma
                       const struct alert *alert, struct vigie_error *err)
 {
     const char *argv[6 + 2 * ALERT_MAX_FIELDS];
-    size_t argvlen[6 + 2 * ALERT_MAX_FIELDS];
     char maxbuf[24];
     struct rlkey key;
-    redisReply *reply;
     int argc = 0;
 
     rlkey_start(&key, prefix, RLKEY_ALERTS);
@@ -213,12 +211,7 @@ int alerts_stream_add(struct redisconn *rc, const char *prefix, unsigned long ma
         argv[argc++] = alert->fields[i].name;
         argv[argc++] = alert->fields[i].value;
     }
-    for (int i = 0; i < argc; i++)
-        argvlen[i] = strlen(argv[i]);
-    if ((reply = redisconn_command(rc, argc, argv, argvlen, err)) == NULL)
-        return -1;
-    freeReplyObject(reply);
-    return 0;
+    return redisconn_run(rc, argc, argv, err);
 }
 
 /*

@@ -87,20 +87,6 @@ int locks_get(struct redisconn *rc, const char *prefix, const char *user,
     return get_key(rc, key.text, info, err);
 }
 
-/* simple - run a command whose reply does not matter; 0, or -1 with err set */
-static int simple(struct redisconn *rc, int argc, const char **argv, struct vigie_error *err)
-{
-    size_t argvlen[12];
-    redisReply *reply;
-
-    for (int i = 0; i < argc; i++)
-        argvlen[i] = strlen(argv[i]);
-    if ((reply = redisconn_command(rc, argc, argv, argvlen, err)) == NULL)
-        return -1;
-    freeReplyObject(reply);
-    return 0;
-}
-
 /* locks_set - lock user for seconds (0: until unlocked) */
 int locks_set(struct redisconn *rc, const char *prefix, const char *user,
               unsigned long seconds, const char *by, const char *reason,
@@ -118,8 +104,8 @@ int locks_set(struct redisconn *rc, const char *prefix, const char *user,
         return -1;
     snprintf(since, sizeof(since), "%lld", now);
     snprintf(until, sizeof(until), "%lld", seconds ? now + (long long)seconds : 0);
-    if (simple(rc, 2, del, err) < 0 || simple(rc, 10, hset, err) < 0
-        || (seconds > 0 && simple(rc, 3, expire, err) < 0))
+    if (redisconn_run(rc, 2, del, err) < 0 || redisconn_run(rc, 10, hset, err) < 0
+        || (seconds > 0 && redisconn_run(rc, 3, expire, err) < 0))
         return -1;
     return 0;
 }

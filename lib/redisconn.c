@@ -325,7 +325,27 @@ redisReply *redisconn_command(struct redisconn *rc, int argc, const char **argv,
     return error_reply(rc, command(rc, argc, argv, argvlen, err), "", err);
 }
 
-/* redisconn_send - pipelining: write one command and return at once */
+/* redisconn_run - run a command of NUL-terminated words, its reply discarded */
+int redisconn_run(struct redisconn *rc, int argc, const char **argv, struct vigie_error *err)
+{
+    size_t *argvlen = malloc((size_t)argc * sizeof(*argvlen));
+    redisReply *reply = NULL;
+
+    if (argvlen == NULL) {
+        error_set(err, "redis %s: out of memory", rc->address);
+        return -1;
+    }
+    for (int i = 0; i < argc; i++)
+        argvlen[i] = strlen(argv[i]);
+    reply = redisconn_command(rc, argc, argv, argvlen, err);
+    free(argvlen);
+    if (reply == NULL)
+        return -1;
+    freeReplyObject(reply);
+    return 0;
+}
+
+/* redisconn_send - pipelining: queue one command and return at once */
 int redisconn_send(struct redisconn *rc, int argc, const char **argv, const size_t *argvlen,
                    struct vigie_error *err)
 {

@@ -92,6 +92,14 @@ redisReply *redisconn_command(struct redisconn *rc, int argc, const char **argv,
                               const size_t *argvlen, struct vigie_error *err) WARN_UNUSED;
 
 /*
+ * redisconn_run - run a command of NUL-terminated words, its reply discarded
+ *	For commands whose reply does not matter (HSET, DEL, XADD, ...).
+ *	Returns 0, or -1 with err set as redisconn_command.
+ */
+int redisconn_run(struct redisconn *rc, int argc, const char **argv,
+                  struct vigie_error *err) WARN_UNUSED;
+
+/*
  * redisconn_send - pipelining: queue one command and return at once
  *	Commands queued are written out together when a reply is next
  *	read: a batch of sends costs one write. Each reply is read by

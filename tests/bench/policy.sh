@@ -26,6 +26,7 @@
 # ENVIRONMENT
 #	POLICY_BENCH_CONNS, POLICY_BENCH_SECONDS	the load (defaults 100 and 5)
 
+. "$(dirname "$0")/../common.sh"
 build=${1:-build}
 conns=${POLICY_BENCH_CONNS:-100}
 seconds=${POLICY_BENCH_SECONDS:-5}
@@ -53,25 +54,6 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
-# free_port - a free TCP port on 127.0.0.1, printed
-free_port()
-{
-    perl -MIO::Socket::INET -e \
-        'print IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1)
-             ->sockport, "\n"'
-}
-
-# wait_for - poll a command every 0.1 s, at most 10 s
-wait_for()
-{
-    _n=0
-    until "$@"; do
-        _n=$((_n + 1))
-        [ $_n -ge 100 ] && return 1
-        sleep 0.1
-    done
-}
-
 # listening - does something listen on TCP port $1?
 listening()
 {
@@ -88,7 +70,7 @@ redis_port=$(free_port)
 redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
     --dir "$tmp" --logfile "$tmp/redis.log" >/dev/null 2>&1 &
 redis_pid=$!
-wait_for listening "$redis_port" || { echo "policy bench: redis-server did not start"; exit 1; }
+wait_for 10 listening "$redis_port" || { echo "policy bench: redis-server did not start"; exit 1; }
 
 cat >"$tmp/vigie.rules" <<'EOF'
 # the limit alone: no signals, as postfwd keeps none
@@ -113,7 +95,7 @@ policy_max_connections = $((conns + 100))
 EOF
 "$daemon" -c "$tmp/vigie.conf" 2>"$tmp/daemon.err" &
 daemon_pid=$!
-wait_for test -S "$tmp/policy.sock" || { cat "$tmp/daemon.err"; exit 1; }
+wait_for 10 test -S "$tmp/policy.sock" || { cat "$tmp/daemon.err"; exit 1; }
 
 echo "== vigie-policyd: $conns connections, ${seconds}s, a recipient limit in Redis"
 "$load" -u "$tmp/policy.sock" -c "$conns" -d "$seconds" >"$tmp/vigie.out" || { cat "$tmp/vigie.out"; exit 1; }
@@ -155,7 +137,7 @@ fi
 postfwd_port=$(free_port)
 perl -T $inc /usr/sbin/postfwd1 -d -f "$tmp/postfwd/rules" -i 127.0.0.1 -p "$postfwd_port" \
     -u nobody -g nogroup --pidfile "$tmp/postfwd/pid" >"$tmp/postfwd.err" 2>&1
-wait_for listening "$postfwd_port" || { cat "$tmp/postfwd.err"; echo "postfwd did not start"; exit 1; }
+wait_for 10 listening "$postfwd_port" || { cat "$tmp/postfwd.err"; echo "postfwd did not start"; exit 1; }
 postfwd_pid=$(cat "$tmp/postfwd/pid")
 
 echo "== postfwd ($(/usr/sbin/postfwd1 -V 2>/dev/null | cut -d' ' -f1-2)): the same load, the equivalent rcpt() rule"

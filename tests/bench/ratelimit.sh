@@ -19,6 +19,7 @@
 #	Exit status: 0; 1 when Redis does not start or a check failed; 2
 #	for bad usage.
 
+. "$(dirname "$0")/../common.sh"
 set -u
 
 [ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
@@ -55,15 +56,6 @@ stop()
 }
 trap stop EXIT
 trap 'exit 1' HUP INT TERM
-
-# free_port - print a random TCP port in 20000-59999 that nothing listens on
-free_port()
-{
-    while :; do
-        _p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-        [ -z "$(ss -Htln "sport = :$_p" 2>/dev/null)" ] && { echo "$_p"; return; }
-    done
-}
 
 PORT=$(free_port)
 redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP" \

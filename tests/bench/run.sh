@@ -53,6 +53,7 @@
 #	Exit status: 0; 1 when the daemon does not start or dies, or when
 #	messages got errors instead of verdicts; 2 for bad usage.
 
+. "$(dirname "$0")/../common.sh"
 set -u
 
 [ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
@@ -120,15 +121,6 @@ wait_until()
         _i=$((_i + 1))
         [ $_i -ge $_limit ] && return 1
         sleep 0.1
-    done
-}
-
-# free_port - print a random TCP port in 20000-59999 that nothing listens on
-free_port()
-{
-    while :; do
-        _p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-        [ -z "$(ss -Htln "sport = :$_p" 2>/dev/null)" ] && { echo "$_p"; return; }
     done
 }
 

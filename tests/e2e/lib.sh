@@ -53,6 +53,9 @@
 
 : "${VIGIE_BUILD:=$(pwd)/build}"
 : "${E2E_TIMEOUT:=20}"
+# free_port, wait_for SECONDS COMMAND...
+. "$(dirname "$0")/../common.sh"
+
 E2E_PASSWORD=e2e-secret
 FOREIGN="--xclient-addr 203.0.113.5 --xclient-name mail.foreign.example"
 AUTH_ALICE="--auth PLAIN --auth-user alice --auth-password $E2E_PASSWORD"
@@ -157,22 +160,6 @@ stop_pid()
     done
     kill -0 "$1" 2>/dev/null && kill -KILL "$1" 2>/dev/null
     wait "$1" 2>/dev/null
-    return 0
-}
-
-# wait_for - poll a shell command every 0.1 s until it succeeds
-#	$1: seconds at most; the rest: the command. Returns its last status.
-wait_for()
-{
-    local limit tries
-    limit=$(($1 * 10))
-    shift
-    tries=0
-    until "$@"; do
-        tries=$((tries + 1))
-        [ $tries -ge "$limit" ] && return 1
-        sleep 0.1
-    done
     return 0
 }
 

@@ -47,6 +47,7 @@
 #	1 when a test failed. Needs redis-server and perl (perl-base).
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../common.sh"
 build=${1:-build}
 [ $# -gt 0 ] && shift
 daemon=$(cd "$build" 2>/dev/null && pwd)/vigie-policyd
@@ -71,25 +72,6 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
-# free_port - a free TCP port on 127.0.0.1, printed
-free_port()
-{
-    perl -MIO::Socket::INET -e \
-        'my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1)
-             or die "no free port: $!\n"; print $s->sockport, "\n"'
-}
-
-# wait_for - poll a command every 0.1 s, at most 10 s
-wait_for()
-{
-    _n=0
-    until "$@"; do
-        _n=$((_n + 1))
-        [ $_n -ge 100 ] && return 1
-        sleep 0.1
-    done
-}
-
 # redis_up - does our Redis answer?
 redis_up()
 {
@@ -101,7 +83,7 @@ dead_port=$(free_port) || exit 1
 redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
     --dir "$tmp" --logfile "$tmp/redis.log" >/dev/null 2>&1 &
 redis_pid=$!
-wait_for redis_up || { echo "policy: redis-server did not start"; cat "$tmp/redis.log"; exit 1; }
+wait_for 10 redis_up || { echo "policy: redis-server did not start"; cat "$tmp/redis.log"; exit 1; }
 
 # client - the test client: sends $1 to socket $2, prints what comes back
 client()
@@ -273,7 +255,7 @@ run_test()
     policy_conf "$name" >"$tmp/vigie.conf"
     "$daemon" -c "$tmp/vigie.conf" >"$tmp/$name.stderr" 2>&1 &
     daemon_pid=$!
-    if ! wait_for socket_up; then
+    if ! wait_for 10 socket_up; then
         cat "$tmp/$name.stderr" "$tmp/$name.log" 2>/dev/null
         daemon_pid=""
         echo "vigie-policyd did not start"
@@ -291,7 +273,7 @@ run_test()
     fi
     printf 'request=smtpd_access_policy\nprotocol_state=CONNECT\n\n' >"$tmp/alive.in"
     # (the daemon may not have seen the test's connection close yet)
-    if ! wait_for alive; then
+    if ! wait_for 10 alive; then
         echo "vigie-policyd does not answer any more after the test"
         status=1
     fi
@@ -361,7 +343,7 @@ run_privileges()
     echo "policy_socket_group = postfix" >>"$tmp/vigie.conf"
     "$daemon" -c "$tmp/vigie.conf" >"$tmp/privileges.stderr" 2>&1 &
     daemon_pid=$!
-    wait_for test -S "$tmp/run/policy.sock" || { cat "$tmp/privileges.stderr"; return 1; }
+    wait_for 10 test -S "$tmp/run/policy.sock" || { cat "$tmp/privileges.stderr"; return 1; }
     status=0
     [ "$(owner_of "$tmp/run/policy.sock")" = "660 nobody postfix" ] \
         || { echo "socket: $(owner_of "$tmp/run/policy.sock")"; status=1; }
@@ -397,7 +379,7 @@ EOF
                                 /^sender_login_maps = /d" >"$tmp/vigie.conf"
     "$daemon" -c "$tmp/vigie.conf" >"$tmp/concurrent.stderr" 2>&1 &
     daemon_pid=$!
-    wait_for socket_up || { cat "$tmp/concurrent.stderr"; daemon_pid=""; return 1; }
+    wait_for 10 socket_up || { cat "$tmp/concurrent.stderr"; daemon_pid=""; return 1; }
     "$load" -u "$tmp/policy.sock" -c 40 -d 2 -U 50 >"$tmp/load.out" 2>&1
     status=0
     grep -Eq ', DUNNO 200, other [1-9][0-9]*, errors 0$' "$tmp/load.out" \

@@ -129,6 +129,28 @@ static void test_commands(void **state)
     }
 }
 
+/* test_run - commands of C strings whose reply is discarded */
+static void test_run(void **state)
+{
+    const char *set[3] = {"SET", "runkey", "ran"}, *bad[1] = {"NOSUCHCOMMAND"};
+    struct redisconn *rc;
+    struct vigie_error err;
+    redisReply *r;
+
+    (void)state;
+    if (!have_server)
+        skip();
+    rc = connect_to(server.address, NULL, 1000);
+    assert_int_equal(redisconn_run(rc, 3, set, &err), 0);
+    r = run(rc, &err, 2, "GET", "runkey");
+    assert_non_null(r);
+    assert_string_equal(r->str, "ran");
+    freeReplyObject(r);
+    assert_int_equal(redisconn_run(rc, 1, bad, &err), -1);
+    assert_non_null(strstr(err.msg, "ERR unknown command"));
+    redisconn_free(rc);
+}
+
 /* test_refused - connection refused, then the retry delay */
 static void test_refused(void **state)
 {
@@ -271,6 +293,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_addresses),
         cmocka_unit_test(test_commands),
+        cmocka_unit_test(test_run),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_auth),
         cmocka_unit_test(test_timeout),
