@@ -26,7 +26,8 @@
 src=$(cd "$(dirname "$0")/.." && pwd)
 VIGIE_BUILD=$(cd "${1:-$src/build}" && pwd) || exit 1
 export VIGIE_BUILD
-. "$src/tests/e2e/lib.sh"
+E2E_DIR=$src/tests/e2e
+. "$E2E_DIR/lib.sh"
 
 # demo_send - send one message and show what became of it
 #	$1: a title; the rest: send_mail options.

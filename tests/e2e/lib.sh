@@ -53,8 +53,9 @@
 
 : "${VIGIE_BUILD:=$(pwd)/build}"
 : "${E2E_TIMEOUT:=20}"
-# free_port, wait_for SECONDS COMMAND...
-. "$(dirname "$0")/../common.sh"
+# free_port, wait_for SECONDS COMMAND... (E2E_DIR: this directory, for a
+# script elsewhere that sources this file, like contrib/demo.sh)
+. "${E2E_DIR:-$(dirname "$0")}/../common.sh"
 
 E2E_PASSWORD=e2e-secret
 FOREIGN="--xclient-addr 203.0.113.5 --xclient-name mail.foreign.example"
