@@ -61,6 +61,7 @@ LIB_SRCS = \
 	lib/netaddr.c \
 	lib/postconf.c \
 	lib/ratelimit.c \
+	lib/ratelimit_call.c \
 	lib/ratelimit_conf.c \
 	lib/ratelimit_keys.c \
 	lib/ratelimit_text.c \

@@ -2,9 +2,10 @@
  * NAME
  *	ratelimit - sending limits shared through Redis, one round trip a message
  * DESCRIPTION
- *	See ratelimit.h. This file turns a request into the arguments of
- *	the script (ratelimit_lua.h), its reply into a result, and keeps
- *	the outage state. Key values and durations are ratelimit_text.c.
+ *	See ratelimit.h. This file makes the script call (ratelimit_lua.h)
+ *	of a batch of messages, turns its reply into results, and keeps
+ *	the outage state. The call's arguments are ratelimit_call.c; key
+ *	values and durations, ratelimit_text.c.
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -13,18 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "domains.h"
 #include "locks.h"
 #include "log.h"
 #include "ratelimit.h"
+#include "ratelimit_call.h"
 #include "ratelimit_lua.h"
 
-#define CTX_FIELDS 5            /* host queue_id sasl_user sender client_addr */
 #define NUM_TEXT 24             /* room for one number as text */
-#define SHAPE_TEXT (2 + RATELIMIT_MAX_WINDOWS * NUM_TEXT)  /* "r 600000 86400000" */
-
-/* What the script calls each enum limit_count. */
-static const char *const kind_code[] = {"m", "r", "b", "d"};
 
 const struct redis_script ratelimit_script = {"ratelimit", RATELIMIT_LUA};
 
@@ -119,272 +115,6 @@ static void outage_ends(struct ratelimit_engine *engine, struct redisconn *rc)
         msg_warn("alert stream: %s", err.msg);
 }
 
-/*
- * One message's part of a script call, and its storage: its keys, then
- * its other arguments (see ratelimit_lua.h).
- */
-struct call {
-    const char **argv;
-    size_t *argvlen;
-    int argc;
-    int nkeys;                  /* argv[0 .. nkeys-1] are keys */
-    int cap;
-    char (*num)[NUM_TEXT];      /* numbers as text */
-    int nnum;
-    char (*shape)[SHAPE_TEXT];  /* per limit: its kind and windows (ms) */
-    struct rlkey *keys;         /* lock, two signals, then the limits */
-    size_t *value_at;           /* where each limit key's value starts */
-    char *domains;              /* the recipient domains, lower case, NUL-separated */
-    const char **domain;        /* distinct, sorted */
-    size_t ndomains;
-    char client[64];            /* the client address as text; "" when unknown */
-    size_t live[RATELIMIT_MAX_APPLY];   /* request->limits index of each limit passed */
-    size_t nlive;
-    bool sent;                  /* part of the script call */
-};
-
-/* call_free - release a call's storage */
-static void call_free(struct call *c)
-{
-    free(c->argv);
-    free(c->argvlen);
-    free(c->num);
-    free(c->shape);
-    free(c->keys);
-    free(c->value_at);
-    free(c->domains);
-    free(c->domain);
-}
-
-/* add - one argument (borrowed) */
-static void add(struct call *c, const char *arg)
-{
-    if (c->argc == c->cap)
-        msg_panic("rate limits: %d script arguments miscounted", c->cap);
-    c->argv[c->argc] = arg;
-    c->argvlen[c->argc] = strlen(arg);
-    c->argc++;
-}
-
-/* add_pair - a name and its value (both borrowed) */
-static void add_pair(struct call *c, const char *name, const char *value)
-{
-    add(c, name);
-    add(c, value);
-}
-
-/* add_num - one number argument */
-static void add_num(struct call *c, unsigned long long n)
-{
-    snprintf(c->num[c->nnum], NUM_TEXT, "%llu", n);
-    add(c, c->num[c->nnum++]);
-}
-
-/* compare_strings - qsort order of const char * */
-static int compare_strings(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* collect_domains - the distinct recipient domains, lower case; -1 when short of memory */
-static int collect_domains(struct call *c, const struct message_facts *facts)
-{
-    size_t room = 1;
-    char *p;
-
-    for (size_t i = 0; i < facts->recipient_count; i++)
-        room += strlen(address_domain(facts->recipients[i])) + 1;
-    c->domains = malloc(room);
-    c->domain = calloc(facts->recipient_count + 1, sizeof(*c->domain));
-    if (c->domains == NULL || c->domain == NULL)
-        return -1;
-    p = c->domains;
-    for (size_t i = 0; i < facts->recipient_count; i++) {
-        const char *d = address_domain(facts->recipients[i]);
-
-        if (*d == '\0')
-            continue;
-        c->domain[c->ndomains++] = p;
-        while (*d != '\0') {
-            *p++ = (*d >= 'A' && *d <= 'Z') ? (char)(*d - 'A' + 'a') : *d;
-            d++;
-        }
-        *p++ = '\0';
-    }
-    qsort(c->domain, c->ndomains, sizeof(*c->domain), compare_strings);
-    room = 0;
-    for (size_t i = 0; i < c->ndomains; i++)
-        if (room == 0 || strcmp(c->domain[room - 1], c->domain[i]) != 0)
-            c->domain[room++] = c->domain[i];
-    c->ndomains = room;
-    return 0;
-}
-
-/* call_alloc - room for the arguments of request; -1 when short of memory */
-static int call_alloc(struct call *c, const struct ratelimit_request *request)
-{
-    size_t n = request->limit_count;
-
-    memset(c, 0, sizeof(*c));
-    if (collect_domains(c, request->facts) < 0)
-        return -1;
-    /* keys, 3 fixed, domains, context, limits (9 and the windows each) */
-    c->cap = (int)(3 + n + 3 + 1 + c->ndomains + 1 + 2 * CTX_FIELDS
-                   + 1 + n * (9 + 2 * RATELIMIT_MAX_WINDOWS));
-    c->argv = calloc((size_t)c->cap, sizeof(*c->argv));
-    c->argvlen = calloc((size_t)c->cap, sizeof(*c->argvlen));
-    c->num = calloc((size_t)c->cap, sizeof(*c->num));
-    c->shape = calloc(n + 1, sizeof(*c->shape));
-    c->keys = calloc(3 + n, sizeof(*c->keys));
-    c->value_at = calloc(n + 1, sizeof(*c->value_at));
-    return c->argv && c->argvlen && c->num && c->shape && c->keys && c->value_at ? 0 : -1;
-}
-
-/* user_key - PREFIX kind USER into key */
-static void user_key(struct rlkey *key, const char *prefix, const char *kind, const char *user)
-{
-    rlkey_start(key, prefix, kind);
-    rlkey_add_value(key, user, true);
-}
-
-/*
- * build_keys - the message's keys; the limits that apply get theirs
- *	Returns 0, or -1 with err set when a key overflows. *skip[i] is
- *	set for a limit whose key has an empty part (it does not apply).
- */
-static int build_keys(struct call *c, const struct ratelimit_engine *engine,
-                      const struct ratelimit_request *request, bool *skip,
-                      struct vigie_error *err)
-{
-    const char *prefix = engine->settings->prefix;
-    const char *user = request->facts->sasl_user;
-
-    user_key(&c->keys[0], prefix, RLKEY_LOCK, user);
-    user_key(&c->keys[1], prefix, RLKEY_SIG_DOMAINS, user);
-    user_key(&c->keys[2], prefix, RLKEY_SIG_ADDRS, user);
-    for (size_t i = 0; i < request->limit_count; i++) {
-        const struct limit_def *limit = request->limits[i].limit;
-        struct rlkey *key = &c->keys[3 + i];
-        int rc;
-
-        rlkey_start(key, prefix, RLKEY_LIMIT);
-        rlkey_add_raw(key, limit->name);
-        rlkey_add_raw(key, ":");
-        c->value_at[i] = key->len;
-        if ((rc = ratelimit_key_value(limit, request->facts, key)) < 0) {
-            error_set(err, "limit %s: key too long", limit->name);
-            return -1;
-        }
-        skip[i] = rc > 0;
-    }
-    for (size_t i = 0; i < 3; i++) {
-        if (rlkey_done(&c->keys[i]) < 0) {
-            error_set(err, "rate limits: redis_prefix or SASL user name too long");
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* lock_ms - the script's lock argument: -1 no lock, 0 no expiry, else ms */
-static long long lock_ms(const struct limit_def *limit)
-{
-    return limit->lock ? (long long)limit->lock_seconds * 1000 : -1;
-}
-
-/* limit_weight - what a message adds to a limit */
-static unsigned long long limit_weight(const struct limit_def *limit,
-                                       const struct message_facts *facts)
-{
-    switch (limit->count) {
-    case LIMIT_COUNT_RECIPIENTS:
-        return facts->recipient_count;
-    case LIMIT_COUNT_BYTES:
-        return facts->size;
-    default:
-        return 1;
-    }
-}
-
-/*
- * shape_of - "KIND MS MS...", the kind and the windows of a limit as
- *	counted, into buf (SHAPE_TEXT bytes): the script keeps it in the
- *	hash to see them change
- */
-static const char *shape_of(char *buf, const struct limit_def *limit,
-                            const struct limit_tier *tier)
-{
-    size_t len = (size_t)snprintf(buf, SHAPE_TEXT, "%s", kind_code[limit->count]);
-
-    for (size_t w = 0; w < tier->window_count; w++)
-        len += (size_t)snprintf(buf + len, SHAPE_TEXT - len, " %lu",
-                                tier->windows[w].seconds * 1000);
-    return buf;
-}
-
-/*
- * build_args - the message's keys and arguments; c->live receives the index in
- *	request->limits of each limit passed to the script, c->nlive their
- *	number. 0, or -1 with err set.
- */
-static int build_args(struct call *c, const struct ratelimit_engine *engine,
-                      const struct ratelimit_request *request, struct vigie_error *err)
-{
-    const struct message_facts *facts = request->facts;
-    const struct ratelimit_settings *s = engine->settings;
-    bool skip[RATELIMIT_MAX_APPLY];
-    bool has_user = facts->sasl_user[0] != '\0';
-
-    if (build_keys(c, engine, request, skip, err) < 0)
-        return -1;
-    c->nlive = 0;
-    for (size_t i = 0; i < request->limit_count; i++)
-        if (!skip[i])
-            c->live[c->nlive++] = i;
-    c->argc = 0;
-    for (size_t i = 0; i < 3; i++)
-        add(c, c->keys[i].text);
-    for (size_t i = 0; i < c->nlive; i++)
-        add(c, c->keys[3 + c->live[i]].text);
-    c->nkeys = c->argc;
-    add(c, has_user ? "1" : "0");
-    add_num(c, has_user ? (unsigned long long)request->signal_seconds * 1000 : 0);
-    add(c, c->client);
-    add_num(c, c->ndomains);
-    for (size_t i = 0; i < c->ndomains; i++)
-        add(c, c->domain[i]);
-    add_num(c, CTX_FIELDS);
-    add_pair(c, "host", s->host);
-    add_pair(c, "queue_id", request->queue_id);
-    add_pair(c, "sasl_user", facts->sasl_user);
-    add_pair(c, "sender", facts->sender);
-    add_pair(c, "client_addr", c->client);
-    add_num(c, c->nlive);
-    for (size_t n = 0; n < c->nlive; n++) {
-        const struct limit_apply *a = &request->limits[c->live[n]];
-        const struct limit_def *limit = a->limit;
-        long long lock = lock_ms(limit);
-
-        add(c, limit->name);
-        add(c, c->keys[3 + c->live[n]].text + c->value_at[c->live[n]]);
-        add(c, kind_code[limit->count]);
-        add_num(c, limit_weight(limit, facts));
-        add(c, limit->lock ? "lock" : action_kind_name(limit->action.kind));
-        if (lock < 0)
-            add(c, "-1");
-        else
-            add_num(c, (unsigned long long)lock);
-        add(c, a->tier->name);
-        add(c, shape_of(c->shape[n], limit, a->tier));
-        add_num(c, a->tier->window_count);
-        for (size_t w = 0; w < a->tier->window_count; w++) {
-            add_num(c, (unsigned long long)a->tier->windows[w].seconds * 1000);
-            add_num(c, a->tier->windows[w].max);
-        }
-    }
-    return 0;
-}
-
 /* strength - how strong a crossed limit's answer is (lock strongest) */
 static int strength(const struct limit_def *limit)
 {
@@ -436,7 +166,7 @@ static unsigned long long natural(const redisReply *r)
 }
 
 /* read_reply - the script's reply into result; alerts raised */
-static void read_reply(const struct ratelimit_engine *engine, const struct call *c,
+static void read_reply(const struct ratelimit_engine *engine, const struct ratelimit_call *c,
                        const struct ratelimit_request *request, const redisReply *r,
                        struct ratelimit_result *result)
 {
@@ -485,7 +215,7 @@ static void result_init(struct ratelimit_result *result)
  *	decided without Redis (job->status set: 0, or -1 with job->err).
  */
 static bool prepare(const struct ratelimit_engine *engine, struct ratelimit_job *job,
-                    struct call *c)
+                    struct ratelimit_call *c)
 {
     const struct ratelimit_request *request = job->request;
     bool has_user = request->facts->sasl_user[0] != '\0';
@@ -499,14 +229,7 @@ static bool prepare(const struct ratelimit_engine *engine, struct ratelimit_job 
     }
     if (request->limit_count == 0 && !has_user)
         return false;
-    if (call_alloc(c, request) < 0) {
-        error_set(&job->err, "rate limits: out of memory");
-        job->status = -1;
-        return false;
-    }
-    if (request->facts->client_ip_known)
-        netaddr_format(&request->facts->client_ip, c->client, sizeof(c->client));
-    if (build_args(c, engine, request, &job->err) < 0) {
+    if (ratelimit_call_build(c, engine->settings, request, &job->err) < 0) {
         job->status = -1;
         return false;
     }
@@ -515,7 +238,7 @@ static bool prepare(const struct ratelimit_engine *engine, struct ratelimit_job 
 
 /* conclude - a job from its part of the script's reply (NULL: Redis failed, err says why) */
 static void conclude(struct ratelimit_engine *engine, struct redisconn *rc,
-                     struct ratelimit_job *job, const struct call *c, const redisReply *reply,
+                     struct ratelimit_job *job, const struct ratelimit_call *c, const redisReply *reply,
                      const struct vigie_error *err)
 {
     if (reply == NULL) {
@@ -533,49 +256,9 @@ static void conclude(struct ratelimit_engine *engine, struct redisconn *rc,
     }
 }
 
-/*
- * script_argv - the one script call of the messages sent: head slots,
- *	the alert stream, each message's keys, the common arguments, each
- *	message's arguments. NULL when memory is short.
- */
-static const char **script_argv(const struct call *calls, size_t n, const char *common[4],
-                                size_t **argvlen, int *argc, int *nkeys)
-{
-    size_t total = REDISCONN_EVAL_HEAD + 5;     /* the stream, 4 common */
-    const char **argv;
-    int k;
-
-    for (size_t i = 0; i < n; i++)
-        total += calls[i].sent ? (size_t)calls[i].argc : 0;
-    argv = calloc(total, sizeof(*argv));
-    *argvlen = calloc(total, sizeof(**argvlen));
-    if (argv == NULL || *argvlen == NULL) {
-        free(argv);
-        free(*argvlen);
-        return NULL;
-    }
-    k = REDISCONN_EVAL_HEAD;
-    argv[k++] = common[0];                              /* the alert stream */
-    for (size_t i = 0; i < n; i++)
-        for (int a = 0; calls[i].sent && a < calls[i].nkeys; a++)
-            argv[k++] = calls[i].argv[a];
-    *nkeys = k - REDISCONN_EVAL_HEAD;
-    argv[k++] = "check";
-    argv[k++] = common[1];                              /* buckets */
-    argv[k++] = common[2];                              /* stream_maxlen */
-    argv[k++] = common[3];                              /* messages */
-    for (size_t i = 0; i < n; i++)
-        for (int a = calls[i].nkeys; calls[i].sent && a < calls[i].argc; a++)
-            argv[k++] = calls[i].argv[a];
-    for (int a = REDISCONN_EVAL_HEAD; a < k; a++)
-        (*argvlen)[a] = strlen(argv[a]);
-    *argc = k;
-    return argv;
-}
-
 /* run_script - the script call of every message sent; each job concluded */
 static void run_script(struct ratelimit_engine *engine, struct redisconn *rc,
-                       struct ratelimit_job *jobs, const struct call *calls, size_t n,
+                       struct ratelimit_job *jobs, const struct ratelimit_call *calls, size_t n,
                        size_t nsent)
 {
     char buckets[NUM_TEXT], maxlen[NUM_TEXT], messages[NUM_TEXT];
@@ -596,7 +279,7 @@ static void run_script(struct ratelimit_engine *engine, struct redisconn *rc,
     snprintf(messages, sizeof(messages), "%zu", nsent);
     if (rlkey_done(&alerts) < 0)
         error_set(&err, "rate limits: redis_prefix too long");
-    else if ((argv = script_argv(calls, n, common, &argvlen, &argc, &nkeys)) == NULL)
+    else if ((argv = ratelimit_call_argv(calls, n, common, &argvlen, &argc, &nkeys)) == NULL)
         error_set(&err, "rate limits: out of memory");
     else if ((reply = redisconn_eval(rc, &ratelimit_script, nkeys, argc, argv, argvlen,
                                      &err)) != NULL
@@ -625,7 +308,7 @@ static void run_script(struct ratelimit_engine *engine, struct redisconn *rc,
 void ratelimit_check_batch(struct ratelimit_engine *engine, struct redisconn *rc,
                            struct ratelimit_job *jobs, size_t n)
 {
-    struct call *calls = calloc(n, sizeof(*calls));
+    struct ratelimit_call *calls = calloc(n, sizeof(*calls));
     size_t nsent = 0;
 
     for (size_t i = 0; i < n; i++) {
@@ -641,7 +324,7 @@ void ratelimit_check_batch(struct ratelimit_engine *engine, struct redisconn *rc
     if (nsent > 0)
         run_script(engine, rc, jobs, calls, n, nsent);
     for (size_t i = 0; calls != NULL && i < n; i++)
-        call_free(&calls[i]);
+        ratelimit_call_free(&calls[i]);
     free(calls);
 }
 
