@@ -98,6 +98,7 @@ MILTER_SRCS = \
 POLICY_SRCS = \
 	policy/decide.c \
 	policy/limits.c \
+	policy/listen.c \
 	policy/main.c \
 	policy/request.c \
 	policy/server.c \

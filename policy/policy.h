@@ -5,8 +5,9 @@
  *	#include "policy.h"
  * DESCRIPTION
  *	main.c		start-up, signals, reload (lib/daemon.h)
- *	server.c	the listening socket and the serving threads: one
- *			epoll loop per thread, many Postfix connections each
+ *	listen.c	the listening socket
+ *	server.c	the serving threads: one epoll loop per thread,
+ *			many Postfix connections each
  *	request.c	the protocol: framing, parsing, replies (request.h)
  *	session.c	what one connection remembers about the message in
  *			progress (its instance): recipients let through, SPF
@@ -169,14 +170,37 @@ enum policy_limit_outcome policy_limits_outcome(const struct ratelimit_job *job,
  */
 void policy_action_text(const struct action *a, char *out, size_t len);
 
-/* server: the listening socket and its threads (server.c) */
+/* listen: the listening socket (listen.c) */
+struct policy_listener {
+    int fd;                     /* -1 when closed */
+    bool inet;                  /* TCP, not a unix socket */
+    char *unix_path;            /* removed by policy_listener_close; NULL for TCP */
+};
+
+/*
+ * listen: policy_listener_open - bind and listen on config's policy_socket
+ *	Before privileges are dropped: a unix socket gets socket_mode and
+ *	uid:gid (gid replaced by policy_socket_group when set), and the
+ *	directory it is in is prepared (sockdir.h). Returns 0, or -1 with
+ *	err set; close l either way.
+ */
+int policy_listener_open(struct policy_listener *l, const struct vigie_config *config,
+                         uid_t uid, gid_t gid, bool chown_socket,
+                         struct vigie_error *err) WARN_UNUSED;
+
+/* listen: policy_listener_close - close l, and remove its unix socket */
+void policy_listener_close(struct policy_listener *l);
+
+/* listen: policy_peer_name - who is on the other side of fd, for logs */
+void policy_peer_name(const struct policy_listener *l, int fd, char *buf, size_t len);
+
+/* server: the serving threads (server.c) */
 struct policy_server;
 
 /*
- * policy_server_open - bind and listen on config's policy_socket
- *	Before privileges are dropped: a unix socket gets socket_mode and
- *	uid:gid (gid replaced by policy_socket_group when set). Returns
- *	a server, or NULL with err set.
+ * policy_server_open - the server, listening (policy_listener_open)
+ *	Before privileges are dropped. Returns a server, or NULL with err
+ *	set.
  */
 struct policy_server *policy_server_open(const struct vigie_config *config, uid_t uid,
                                          gid_t gid, bool chown_socket,

@@ -1,6 +1,6 @@
 /*
  * NAME
- *	server - vigie-policyd's socket and serving threads
+ *	server - vigie-policyd's serving threads
  * SYNOPSIS
  *	#include "policy.h"
  * DESCRIPTION
@@ -39,9 +39,6 @@
  *	are fixed at start-up.
  */
 #include <errno.h>
-#include <grp.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -52,15 +49,12 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
 #include "log.h"
 #include "policy.h"
-#include "sockdir.h"
 
 #define EVENTS_MAX 64           /* epoll events taken at once */
 #define ACCEPT_BATCH 16         /* connections accepted per wake-up */
@@ -104,9 +98,7 @@ struct worker {
 };
 
 struct policy_server {
-    int listen_fd;
-    char *unix_path;            /* removed at stop; NULL for TCP */
-    bool inet;
+    struct policy_listener listener;
     int stop_fd;                /* eventfd, readable once stopping */
     struct worker *workers;
     unsigned worker_count;
@@ -127,152 +119,20 @@ static time_t now_seconds(void)
     return ts.tv_sec;
 }
 
-/* socket_group - the gid for the socket: policy_socket_group or gid; -1 with err */
-static int socket_group(const struct vigie_config *config, gid_t *gid, struct vigie_error *err)
-{
-    const struct group *gr;
-
-    if (*config->policy_socket_group == '\0')
-        return 0;
-    if ((gr = getgrnam(config->policy_socket_group)) == NULL) {
-        error_set(err, "%s: policy_socket_group %s: no such group", config->path,
-                  config->policy_socket_group);
-        return -1;
-    }
-    *gid = gr->gr_gid;
-    return 0;
-}
-
-/*
- * clear_stale - remove a socket file left by a previous run
- *	Refuses (-1 with err) when another process still accepts on it.
- */
-static int clear_stale(const struct sockaddr_un *sun, struct vigie_error *err)
-{
-    struct stat st;
-    int fd;
-
-    if (lstat(sun->sun_path, &st) < 0)
-        return 0;
-    if (!S_ISSOCK(st.st_mode)) {
-        error_set(err, "%s exists and is not a socket", sun->sun_path);
-        return -1;
-    }
-    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0) {
-        int status = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
-
-        close(fd);
-        if (status == 0) {
-            error_set(err, "%s: another process is serving it", sun->sun_path);
-            return -1;
-        }
-    }
-    if (unlink(sun->sun_path) < 0) {
-        error_set(err, "cannot remove the old socket %s: %s", sun->sun_path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-/* open_unix - bind path with mode, owned by uid:gid when chown_socket */
-static int open_unix(struct policy_server *server, const struct vigie_config *config,
-                     const char *path, uid_t uid, gid_t gid, bool chown_socket,
-                     struct vigie_error *err)
-{
-    struct sockaddr_un sun;
-    mode_t old_mask;
-    int status;
-
-    memset(&sun, 0, sizeof(sun));
-    sun.sun_family = AF_UNIX;
-    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-    if (sockdir_prepare(path, chown_socket, uid, gid, err) < 0 || clear_stale(&sun, err) < 0)
-        return -1;
-    if ((server->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0) {
-        error_set(err, "socket: %s", strerror(errno));
-        return -1;
-    }
-    old_mask = umask(0177);    /* nobody else until chmod below */
-    status = bind(server->listen_fd, (const struct sockaddr *)&sun, sizeof(sun));
-    umask(old_mask);
-    if (status < 0) {
-        error_set(err, "cannot bind %s: %s", path, strerror(errno));
-        return -1;
-    }
-    if ((server->unix_path = strdup(path)) == NULL) {
-        error_set(err, "out of memory");
-        return -1;
-    }
-    if ((chown_socket || *config->policy_socket_group != '\0') && chown(path, uid, gid) < 0) {
-        error_set(err, "cannot chown %s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (chmod(path, (mode_t)config->socket_mode) < 0) {
-        error_set(err, "cannot chmod %s: %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-/* open_inet - bind "port@host" (host a name or an address) */
-static int open_inet(struct policy_server *server, const char *spec, struct vigie_error *err)
-{
-    struct addrinfo hints, *res = NULL;
-    const char *at = strchr(spec, '@');
-    char port[8];
-    int one = 1;
-    int status;
-
-    snprintf(port, sizeof(port), "%.*s", (int)(at - spec), spec);
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
-    if ((status = getaddrinfo(at + 1, port, &hints, &res)) != 0) {
-        error_set(err, "policy_socket inet:%s: %s", spec, gai_strerror(status));
-        return -1;
-    }
-    server->inet = true;
-    server->listen_fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                               res->ai_protocol);
-    status = server->listen_fd < 0 ? -1
-             : setsockopt(server->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0
-             ? -1 : bind(server->listen_fd, res->ai_addr, res->ai_addrlen);
-    if (status < 0)
-        error_set(err, "cannot bind inet:%s: %s", spec, strerror(errno));
-    else if (!((res->ai_family == AF_INET
-                && ntohl(((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr) >> 24 == 127)
-               || (res->ai_family == AF_INET6
-                   && IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr))))
-        msg_warn("policy_socket inet:%s is not on loopback: anyone who reaches it can"
-                 " query the policy service", spec);
-    freeaddrinfo(res);
-    return status < 0 ? -1 : 0;
-}
-
 /* policy_server_open - bind and listen */
 struct policy_server *policy_server_open(const struct vigie_config *config, uid_t uid,
                                          gid_t gid, bool chown_socket,
                                          struct vigie_error *err)
 {
     struct policy_server *server = calloc(1, sizeof(*server));
-    const char *spec = config->policy_socket;
     int status;
 
     if (server == NULL) {
         error_set(err, "out of memory");
         return NULL;
     }
-    server->listen_fd = -1;
     server->stop_fd = -1;
-    if (strncmp(spec, "unix:", 5) == 0)
-        status = socket_group(config, &gid, err) < 0 ? -1
-                 : open_unix(server, config, spec + 5, uid, gid, chown_socket, err);
-    else
-        status = open_inet(server, spec + 5, err);
-    if (status == 0 && listen(server->listen_fd, SOMAXCONN) < 0) {
-        error_set(err, "cannot listen on %s: %s", spec, strerror(errno));
-        status = -1;
-    }
+    status = policy_listener_open(&server->listener, config, uid, gid, chown_socket, err);
     if (status == 0 && (server->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
         error_set(err, "eventfd: %s", strerror(errno));
         status = -1;
@@ -282,26 +142,6 @@ struct policy_server *policy_server_open(const struct vigie_config *config, uid_
         return NULL;
     }
     return server;
-}
-
-/* peer_name - who is on the other side of fd, for logs */
-static void peer_name(const struct policy_server *server, int fd, char *buf, size_t len)
-{
-    struct sockaddr_storage ss;
-    socklen_t sslen = sizeof(ss);
-    struct ucred cred;
-    socklen_t credlen = sizeof(cred);
-    char host[INET6_ADDRSTRLEN], port[8];
-
-    snprintf(buf, len, "unknown");
-    if (server->inet) {
-        if (getpeername(fd, (struct sockaddr *)&ss, &sslen) == 0
-            && getnameinfo((struct sockaddr *)&ss, sslen, host, sizeof(host), port,
-                           sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-            snprintf(buf, len, "%s:%s", host, port);
-    } else if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) == 0) {
-        snprintf(buf, len, "pid %ld", (long)cred.pid);
-    }
 }
 
 /* list_unlink - take c out of the worker's list */
@@ -360,7 +200,7 @@ static void accept_some(struct worker *w)
     struct policy_server *server = w->server;
 
     for (int i = 0; i < ACCEPT_BATCH; i++) {
-        int fd = accept4(server->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = accept4(server->listener.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         struct epoll_event ev;
         struct conn *c;
 
@@ -383,7 +223,7 @@ static void accept_some(struct worker *w)
         }
         c->fd = fd;
         c->last = now_seconds();
-        peer_name(server, fd, c->peer, sizeof(c->peer));
+        policy_peer_name(&server->listener, fd, c->peer, sizeof(c->peer));
         list_append(w, c);
         ev.events = EPOLLIN;
         ev.data.ptr = c;
@@ -676,7 +516,7 @@ static int worker_init(struct worker *w, struct policy_server *server, struct vi
     }
     ev.events = EPOLLIN | EPOLLEXCLUSIVE;
     ev.data.ptr = &listen_marker;
-    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, server->listen_fd, &ev) < 0) {
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, server->listener.fd, &ev) < 0) {
         error_set(err, "epoll_ctl: %s", strerror(errno));
         return -1;
     }
@@ -742,12 +582,8 @@ void policy_server_stop(struct policy_server *server)
             close(w->epfd);
     }
     free(server->workers);
-    if (server->listen_fd >= 0)
-        close(server->listen_fd);
+    policy_listener_close(&server->listener);
     if (server->stop_fd >= 0)
         close(server->stop_fd);
-    if (server->unix_path != NULL && unlink(server->unix_path) < 0 && errno != ENOENT)
-        msg_warn("cannot remove %s: %s", server->unix_path, strerror(errno));
-    free(server->unix_path);
     free(server);
 }
