@@ -36,6 +36,58 @@ enum {
 #define F_TRIM_TRAIL 0x20           /* trimmed at the end of a word */
 #define F_PATH 0x40                 /* ends the host part of a URL */
 
+/* Script families of non-Latin text: "script:NAME" tokens. */
+enum script {
+    SCRIPT_NONE = -1,
+    SCRIPT_OTHER,
+    SCRIPT_ARABIC,
+    SCRIPT_CJK,
+    SCRIPT_CYRILLIC,
+    SCRIPT_GREEK,
+    SCRIPT_HANGUL,
+    SCRIPT_HEBREW,
+    SCRIPT_INDIC,
+    SCRIPT_THAI,
+};
+
+static const char *const script_names[] = {
+    "other", "arabic", "cjk", "cyrillic", "greek", "hangul", "hebrew", "indic", "thai",
+};
+
+/*
+ * Code point ranges, ascending; a code point that no range holds is
+ * SCRIPT_OTHER. Latin, punctuation, symbols and emoji give no token;
+ * kana and CJK punctuation count as CJK.
+ */
+static const struct script_range {
+    uint32_t first, last;
+    enum script script;
+} script_ranges[] = {
+    {0x0000, 0x036F, SCRIPT_NONE},      /* Latin, IPA, combining marks */
+    {0x0370, 0x03FF, SCRIPT_GREEK},
+    {0x0400, 0x052F, SCRIPT_CYRILLIC},
+    {0x0590, 0x05FF, SCRIPT_HEBREW},
+    {0x0600, 0x06FF, SCRIPT_ARABIC},
+    {0x0750, 0x077F, SCRIPT_ARABIC},
+    {0x0900, 0x0DFF, SCRIPT_INDIC},
+    {0x0E00, 0x0E7F, SCRIPT_THAI},
+    {0x1100, 0x11FF, SCRIPT_HANGUL},
+    {0x1E00, 0x1EFF, SCRIPT_NONE},      /* Latin Extended Additional */
+    {0x1F00, 0x1FFF, SCRIPT_GREEK},
+    {0x2000, 0x2BFF, SCRIPT_NONE},      /* punctuation, symbols, arrows */
+    {0x3000, 0x30FF, SCRIPT_CJK},       /* CJK punctuation, kana */
+    {0x3130, 0x318F, SCRIPT_HANGUL},
+    {0x3400, 0x4DBF, SCRIPT_CJK},
+    {0x4E00, 0x9FFF, SCRIPT_CJK},
+    {0xAC00, 0xD7AF, SCRIPT_HANGUL},
+    {0xF900, 0xFAFF, SCRIPT_CJK},
+    {0xFB50, 0xFDFF, SCRIPT_ARABIC},
+    {0xFE70, 0xFEFF, SCRIPT_ARABIC},
+    {0xFF00, 0xFFEF, SCRIPT_CJK},       /* full- and half-width forms */
+    {0xFFF0, 0xFFFF, SCRIPT_NONE},      /* specials, U+FFFD */
+    {0x1F000, 0x1FAFF, SCRIPT_NONE},    /* emoji, playing cards */
+};
+
 struct tokenizer {
     struct tokenize_params params;
     struct mime_parser *mime;
@@ -49,6 +101,9 @@ struct tokenizer {
     size_t run_len;                 /* pending run cut by a chunk end */
     bool run_long;                  /* ... longer than RUN_MAX */
     size_t prev_len;                /* previous body word, for pairs */
+    uint32_t code;                  /* UTF-8 character being decoded */
+    unsigned code_need;             /* ... continuation bytes still due */
+    unsigned scripts;               /* script families met (1 << script) */
     char prev[TOKENIZE_MAX_LEN_CAP];
     char run[RUN_MAX];
 };
@@ -174,6 +229,47 @@ static void long_word(struct tokenizer *t, const char *tag, const char *w, size_
                    c >= 128 ? 'u' : (c >= '0' && c <= '9') ? 'd'
                    : classify(w[0]) == C_WORD ? 'a' : 'p', n / 10 * 10);
     emit(t, tag, buf, (size_t)len);
+}
+
+/* script_of - the script family of a code point */
+static enum script script_of(uint32_t code)
+{
+    for (size_t i = 0; i < sizeof(script_ranges) / sizeof(script_ranges[0]); i++) {
+        if (code < script_ranges[i].first)
+            break;
+        if (code <= script_ranges[i].last)
+            return script_ranges[i].script;
+    }
+    return SCRIPT_OTHER;
+}
+
+/*
+ * scripts - "script:NAME" for each script family first met in UTF-8
+ *	text; a character cut by the end of s is completed by the next
+ *	call (code_need), an invalid sequence is skipped.
+ */
+static void scripts(struct tokenizer *t, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        enum script k;
+
+        if (c < 0x80 && t->code_need == 0)
+            continue;
+        if (t->code_need > 0 && (c & 0xC0) == 0x80) {
+            t->code = t->code << 6 | (c & 0x3F);
+            if (--t->code_need > 0)
+                continue;
+            k = script_of(t->code);
+            if (k != SCRIPT_NONE && (t->scripts & 1u << k) == 0) {
+                t->scripts |= 1u << k;
+                emit(t, "script", script_names[k], strlen(script_names[k]));
+            }
+            continue;
+        }
+        t->code_need = c >= 0xF8 || c < 0xC0 ? 0 : c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
+        t->code = c & (0x3Fu >> t->code_need);
+    }
 }
 
 /* word - one word: trimmed, bounded, lower-cased; pairs with the previous one */
@@ -351,6 +447,7 @@ static void on_text(void *arg, const char *s, size_t n)
     struct tokenizer *t = arg;
     size_t i = 0;
 
+    scripts(t, s, n);
     if (t->run_len > 0) {
         while (i < n && classify(s[i]) != C_SEP) {
             if (t->run_len < RUN_MAX)
@@ -428,10 +525,13 @@ static void on_header(void *arg, const char *name, size_t name_len, const char *
     char tag[TAG_MAX + 1];
     size_t n = name_len < TAG_MAX ? name_len : TAG_MAX;
 
-    (void)depth;
     for (size_t i = 0; i < n; i++)
         tag[i] = lower(name[i]);
     tag[n] = '\0';
+    if (depth == 0 && strcmp(tag, "subject") == 0) {
+        scripts(t, value, value_len);
+        t->code_need = 0;           /* a cut character ends with the field */
+    }
     if (!field_wanted(t, tag))
         return;
     emit(t, "header", tag, n);
@@ -511,6 +611,8 @@ void tokenizer_reset(struct tokenizer *t)
     t->run_len = 0;
     t->run_long = false;
     t->prev_len = 0;
+    t->code_need = 0;
+    t->scripts = 0;
     mime_reset(t->mime);
 }
 

@@ -47,6 +47,12 @@
  *		message must not learn the verdict it carries.
  *	WORD WORD with params.word_pairs, each pair of consecutive body
  *		words (within one part) is a token too.
+ *	script:NAME one token per non-Latin script family that the body
+ *		text or the message's Subject field uses (cjk: Han, kana,
+ *		CJK punctuation, full-width forms; hangul, cyrillic, greek,
+ *		arabic, hebrew, thai, indic; other: any other script), from
+ *		its first character on, whatever params.headers is. Latin,
+ *		punctuation, symbols and emoji give none.
  *
  *	A word longer than max_len that starts with a multibyte character
  *	(text in a script written without spaces) gives each pair of

@@ -5,7 +5,8 @@
  *	Which tokens crafted messages give: words and their bounds, URLs,
  *	tagged header fields under each header mode, word pairs, long
  *	words, de-duplication and the token cap, reuse of a tokenizer,
- *	the milter entry points, and parameter errors.
+ *	the milter entry points, script family tokens, and parameter
+ *	errors.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -97,7 +98,8 @@ static void test_long_words(void **state)
     assert_true(has(s, "\xe4\xbd\xa0\xe5\xa5\xbd"));
     assert_true(has(s, "\xe5\xa5\xbd\xe4\xb8\x96"));
     assert_true(has(s, "\xe4\xb8\x96\xe7\x95\x8c"));
-    assert_int_equal(s->count, 5);
+    assert_true(has(s, "script:cjk"));
+    assert_int_equal(s->count, 6);
     tokenizer_free(t);
 }
 
@@ -278,6 +280,125 @@ static void test_milter_api(void **state)
     tokenizer_free(b);
 }
 
+/* script_count - how many "script:" tokens the set holds */
+static size_t script_count(const struct token_set *set)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < set->count; i++)
+        if (set->items[i].len > 7 && memcmp(set->items[i].text, "script:", 7) == 0)
+            n++;
+    return n;
+}
+
+/* test_scripts_charsets - non-Latin text after conversion; Latin gives none */
+static void test_scripts_charsets(void **state)
+{
+    struct tokenize_params p = params();
+    struct tokenizer *t = tokenizer_new(&p, NULL);
+    const struct token_set *s;
+
+    (void)state;
+    assert_non_null(t);
+    /* "privet mir" in KOI8-R */
+    s = tokens_of(t, "Content-Type: text/plain; charset=koi8-r\n\n"
+                     "\xf0\xd2\xc9\xd7\xc5\xd4 \xcd\xc9\xd2\n");
+    assert_true(has(s, "script:cyrillic"));
+    assert_int_equal(script_count(s), 1);
+    /* "zhongwen" in GB2312, then Big5, in two parts: one token */
+    s = tokens_of(t, "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+                     "Content-Type: text/plain; charset=gb2312\n\n\xd6\xd0\xce\xc4\n--b\n"
+                     "Content-Type: text/html; charset=big5\n\n<p>\xa4\xa4\xa4\xe5</p>\n--b--\n");
+    assert_true(has(s, "script:cjk"));
+    assert_int_equal(script_count(s), 1);
+    /* accented Latin, typographic quotes, the euro sign, an emoji */
+    s = tokens_of(t, "Content-Type: text/plain; charset=utf-8\n\n"
+                     "caf\xc3\xa9 na\xc3\xafve \xe2\x80\x9cquoted\xe2\x80\x9d 10\xe2\x82\xac "
+                     "\xf0\x9f\x98\x80 e\xcc\x81\n");
+    assert_true(has(s, "caf\xc3\xa9"));
+    assert_int_equal(script_count(s), 0);
+    s = tokens_of(t, "Content-Type: text/plain; charset=iso-8859-1\n\nGr\xfc\xdf" "e aus K\xf6ln\n");
+    assert_true(has(s, "gr\xc3\xbc\xc3\x9f" "e"));
+    assert_int_equal(script_count(s), 0);
+    s = tokens_of(t, "Subject: plain English\n\nNothing but ASCII here.\n");
+    assert_int_equal(script_count(s), 0);
+    tokenizer_free(t);
+}
+
+/* test_scripts_families - each family once; Subject counts, other fields not */
+static void test_scripts_families(void **state)
+{
+    struct tokenize_params p = params();
+    struct tokenizer *t;
+    const struct token_set *s;
+
+    (void)state;
+    p.headers = TOKENIZE_HEADERS_NONE;
+    t = tokenizer_new(&p, NULL);
+    assert_non_null(t);
+    /* Greek in an encoded Subject, Hebrew in From (ignored) */
+    s = tokens_of(t, "From: =?utf-8?B?16nXnNeV150=?= <a@example.org>\n"
+                     "Subject: =?utf-8?B?zrXOu867zrfOvc65zrrOrA==?=\n\nhello\n");
+    assert_true(has(s, "script:greek"));
+    assert_false(has(s, "script:hebrew"));
+    assert_int_equal(s->count, 2);
+    /* one character of each family, twice */
+    s = tokens_of(t, "Content-Type: text/plain; charset=utf-8\n\n"
+                     "\xd7\xa9 \xd8\xb3 \xe0\xa4\x95 \xe0\xb8\x81 \xea\xb0\x80 \xe3\x81\x82 "
+                     "\xd5\xa1 \xd0\xb6 \xce\xb1 \xef\xbc\x81\n"
+                     "\xd7\xa9 \xd8\xb3 \xe0\xa4\x95 \xe0\xb8\x81 \xea\xb0\x80 \xe3\x81\x82 "
+                     "\xd5\xa1 \xd0\xb6 \xce\xb1 \xef\xbc\x81\n");
+    assert_true(has(s, "script:hebrew"));
+    assert_true(has(s, "script:arabic"));
+    assert_true(has(s, "script:indic"));
+    assert_true(has(s, "script:thai"));
+    assert_true(has(s, "script:hangul"));
+    assert_true(has(s, "script:cjk"));
+    assert_true(has(s, "script:other"));
+    assert_true(has(s, "script:cyrillic"));
+    assert_true(has(s, "script:greek"));
+    assert_int_equal(script_count(s), 9);
+    /* the families of one message are forgotten by the next */
+    s = tokens_of(t, "\n\xd0\xb6\xd0\xb6\xd0\xb6\n");
+    assert_true(has(s, "script:cyrillic"));
+    assert_int_equal(script_count(s), 1);
+    tokenizer_free(t);
+}
+
+/* test_scripts_bytes - invalid UTF-8 gives nothing; a cut character is completed */
+static void test_scripts_bytes(void **state)
+{
+    struct tokenize_params p = params();
+    struct tokenizer *t = tokenizer_new(&p, NULL);
+    const struct token_set *s;
+    char *msg = malloc(2 * MIME_LINE_MAX);
+
+    (void)state;
+    assert_non_null(t);
+    assert_non_null(msg);
+    /* stray continuations, a cut lead byte, overlong forms, 0xF8 and above */
+    s = tokens_of(t, "\n\x80\xbf x\xd0 y\xe4\xb8 z\xc0\x80 \xe0\x80\xaf \xf8\x88\x80\x80\x80 "
+                     "\xd0\n\xb6\n");
+    assert_int_equal(script_count(s), 0);
+    /* a character cut by the end of the Subject or of a part */
+    s = tokens_of(t, "Subject: x\xd0\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\n"
+                     "\xb6x\xd0\n--b\n\n\xb6\n--b--\n");
+    assert_int_equal(script_count(s), 0);
+    tokens_of(t, "\nx\xd0");
+    s = tokens_of(t, "\n\xb6\xb6");
+    assert_int_equal(script_count(s), 0);
+    /* a line longer than MIME_LINE_MAX reaches the tokenizer in pieces */
+    for (size_t lead = MIME_LINE_MAX - 8; lead <= MIME_LINE_MAX + 1; lead++) {
+        msg[0] = '\n';
+        memset(msg + 1, 'x', lead);
+        memcpy(msg + 1 + lead, "\xe4\xb8\xad\n", 5);
+        s = tokens_of(t, msg);
+        assert_true(has(s, "script:cjk"));
+    }
+    free(msg);
+    tokenizer_free(t);
+}
+
 /* test_bad_params - every range is checked */
 static void test_bad_params(void **state)
 {
@@ -309,6 +430,9 @@ int main(void)
         cmocka_unit_test(test_dedup_and_cap),
         cmocka_unit_test(test_reuse),
         cmocka_unit_test(test_milter_api),
+        cmocka_unit_test(test_scripts_charsets),
+        cmocka_unit_test(test_scripts_families),
+        cmocka_unit_test(test_scripts_bytes),
         cmocka_unit_test(test_bad_params),
     };
 
