@@ -111,21 +111,8 @@ stop()
 trap stop EXIT
 trap 'exit 1' HUP INT TERM
 
-# wait_until SECONDS COMMAND... - poll COMMAND every 0.1 s; false on timeout
-wait_until()
-{
-    _limit=$(($1 * 10))
-    shift
-    _i=0
-    until "$@"; do
-        _i=$((_i + 1))
-        [ $_i -ge $_limit ] && return 1
-        sleep 0.1
-    done
-}
-
 # milter_up - the daemon is alive and its socket accepts connections
-# shellcheck disable=SC2317 # called through wait_until
+# shellcheck disable=SC2317 # called through wait_for
 milter_up()
 {
     kill -0 "$MILTER_PID" 2>/dev/null || die "vigie-milter exited: $(cat "$TMP/milter.out")"
@@ -188,7 +175,7 @@ EOF
     : >"$TMP/milter.out"
     "$MILTER" -c "$TMP/vigie.conf" >"$TMP/milter.out" 2>&1 &
     MILTER_PID=$!
-    wait_until 10 milter_up || die "vigie-milter did not open $LISTEN: $(cat "$TMP/milter.out")"
+    wait_for 10 milter_up || die "vigie-milter did not open $LISTEN: $(cat "$TMP/milter.out")"
 }
 
 # stop_milter - stop the daemon (it must still be alive)
@@ -246,7 +233,7 @@ if command -v redis-server >/dev/null 2>&1; then
     redis-server --port 0 --unixsocket "$TMP/redis.sock" --save '' --appendonly no \
         --dir "$TMP" --logfile "$TMP/redis.log" >/dev/null 2>&1 &
     REDIS_PID=$!
-    wait_until 10 test -S "$TMP/redis.sock" || die "redis-server did not start: $(cat "$TMP/redis.log")"
+    wait_for 10 test -S "$TMP/redis.sock" || die "redis-server did not start: $(cat "$TMP/redis.log")"
     REDIS_LINE="redis_address = unix:$TMP/redis.sock"
 fi
 
