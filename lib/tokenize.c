@@ -378,7 +378,9 @@ static void url(struct tokenizer *t, const char *tag, const char *s, size_t n, s
         hn--;
     if (hn > 4 && !(cut && end == n)) {
         emit(t, tag, host, hn);
-        if (dots >= 2 && !numeric && prev_dot > 4 && last_dot + 1 < hn) {
+        if (numeric) {
+            emit(t, tag, "url:ip", 6);      /* a bare address: whichever, it tells */
+        } else if (dots >= 2 && prev_dot > 4 && last_dot + 1 < hn) {
             memmove(host + 4, host + prev_dot + 1, hn - prev_dot - 1);
             emit(t, tag, host, 4 + hn - prev_dot - 1);
         }

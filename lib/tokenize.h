@@ -31,8 +31,9 @@
  *	url:HOST a run that is a URL (scheme://... or www....), or a link
  *		target from HTML, gives "url:" and its host (lower-cased,
  *		without user or port) and, for a host of three labels or
- *		more, "url:" and its last two labels; the rest of the URL
- *		gives words.
+ *		more, "url:" and its last two labels; a numeric host (an
+ *		IP address) gives "url:ip" too; the rest of the URL gives
+ *		words.
  *	FIELD:WORD header fields give "header:FIELD" (the field is
  *		present) and the words and URLs of their value prefixed by
  *		the lower-cased field name, e.g. "subject:free",

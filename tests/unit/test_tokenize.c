@@ -103,7 +103,7 @@ static void test_long_words(void **state)
     tokenizer_free(t);
 }
 
-/* test_urls - hosts, parent domains, addresses, user and port dropped */
+/* test_urls - hosts, parent domains, addresses, "url:ip"; user and port dropped */
 static void test_urls(void **state)
 {
     struct tokenize_params p = params();
@@ -123,11 +123,15 @@ static void test_urls(void **state)
     assert_true(has(s, "url:www.other.example"));
     assert_true(has(s, "url:other.example"));
     assert_true(has(s, "url:192.0.2.7"));
+    assert_true(has(s, "url:ip"));
     assert_false(has(s, "url:2.7"));
     assert_true(has(s, "url:link.example.net"));
     assert_true(has(s, "url:example.net"));
     assert_true(has(s, "offer"));
     assert_false(has(s, "user"));
+    s = tokens_of(t, "\nsee http://www.192-0-2-7.example/ and www.3com.example\n");
+    assert_true(has(s, "url:www.192-0-2-7.example"));
+    assert_false(has(s, "url:ip"));
     tokenizer_free(t);
 }
 
