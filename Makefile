@@ -82,7 +82,8 @@ LIB_SRCS = \
 	lib/sockdir.c \
 	lib/spamheaders.c \
 	lib/spf.c \
-	lib/tokenize.c
+	lib/tokenize.c \
+	lib/units.c
 
 MILTER_SRCS = \
 	milter/callbacks.c \
@@ -151,7 +152,8 @@ UNIT_TESTS = \
 	tests/unit/test_sentinel \
 	tests/unit/test_spamheaders \
 	tests/unit/test_spf \
-	tests/unit/test_tokenize
+	tests/unit/test_tokenize \
+	tests/unit/test_units
 
 FUZZ_TARGETS = \
 	tests/fuzz/fuzz_authhdr \

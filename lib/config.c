@@ -28,6 +28,7 @@
 #include "postconf.h"
 #include "ratelimit.h"
 #include "config_internal.h"
+#include "units.h"
 
 #define CONFIG_FILE_MAX  (1024 * 1024)
 
@@ -524,27 +525,19 @@ static void dump_network(const struct netnet *net, FILE *out)
         fprintf(out, "[%s]/%u", buf, net->prefix);
 }
 
-/*
- * dump_units - value in the largest of units (largest first) that
- *	divides it exactly, else as it is followed by plain
- */
-static void dump_units(unsigned long long value, const struct unit_scale *units, size_t n,
+/* dump_units - " VALUE" in the largest exact unit of table from skip on (units.h) */
+static void dump_units(unsigned long long value, const struct unit_table *table, size_t skip,
                        const char *plain, FILE *out)
 {
-    for (size_t i = 0; i < n && value > 0; i++) {
-        if (value % units[i].scale == 0) {
-            fprintf(out, " %llu%c", value / units[i].scale, units[i].unit);
-            return;
-        }
-    }
-    fprintf(out, " %llu%s", value, plain);
+    char text[32];
+
+    units_format(value, table, skip, plain, text, sizeof(text));
+    fprintf(out, " %s", text);
 }
 
 /* config_dump - print every key with its effective value (secrets masked) */
 void config_dump(const struct vigie_config *config, FILE *out)
 {
-    static const struct unit_scale size_units[] = {{'G', 1 << 30}, {'M', 1 << 20}, {'k', 1 << 10}};
-    static const struct unit_scale duration_units[] = {{'d', 86400}, {'h', 3600}, {'m', 60}};
     const struct config_private *priv = (const struct config_private *)config;
 
     fprintf(out, "# read from %s\n", config->path);
@@ -579,9 +572,9 @@ void config_dump(const struct vigie_config *config, FILE *out)
         } else if (key->type == KEY_DOUBLE) {
             fprintf(out, " %g", *(const double *)field);
         } else if (key->type == KEY_SIZE) {
-            dump_units(*(const size_t *)field, size_units, 3, "", out);
+            dump_units(*(const size_t *)field, &units_size, 0, "", out);
         } else if (key->type == KEY_DURATION) {
-            dump_units(*(const unsigned *)field, duration_units, 3, "s", out);
+            dump_units(*(const unsigned *)field, &units_duration, 1, "s", out);  /* no weeks */
         } else if (key->type == KEY_REPLY) {
             const struct config_reply *reply = field;
 

@@ -63,12 +63,6 @@ struct value_ctx {
     char **enum_word;           /* this key's slot in enum_word[] */
 };
 
-/* A unit letter after a number, and what it multiplies by. */
-struct unit_scale {
-    char unit;
-    unsigned long long scale;
-};
-
 /*
  * value_parser - parse value (may be modified in place) into field
  *	Returns 0, or -1 with err "file:line: ..." naming the key.

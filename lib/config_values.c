@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "config.h"
 #include "redis_sentinel.h"
 #include "config_internal.h"
+#include "units.h"
 
 #define MSEC_MAX         600000u       /* ten minutes */
 #define NAME_MAX_LEN     253
@@ -368,30 +370,19 @@ static int parse_double(void *field, char *value, const struct value_ctx *ctx,
 
 
 /*
- * parse_scaled - digits and an optional unit of units[] (each with its
- *	multiplier) into *number, within the key's min and max. what
- *	describes the syntax for the message.
+ * parse_scaled - digits and an optional unit of table (units.h) into
+ *	*number, within the key's min and max. what describes the syntax
+ *	for the message.
  */
 static int parse_scaled(unsigned long long *number, const char *value,
-                        const struct unit_scale *units, size_t nunits, const char *what,
+                        const struct unit_table *table, const char *what,
                         const struct value_ctx *ctx, struct vigie_error *err)
 {
-    size_t digits = strspn(value, "0123456789");
     unsigned long long n;
     char why[64];
 
-    if (digits == 0 || digits > 9 || (value[digits] != '\0' && value[digits + 1] != '\0'))
+    if (units_parse(value, table, false, ULLONG_MAX, &n) < 0)
         return config_bad_value(ctx, value, what, err);
-    n = strtoull(value, NULL, 10);
-    if (value[digits] != '\0') {
-        size_t i;
-
-        for (i = 0; i < nunits && units[i].unit != value[digits]; i++)
-            continue;
-        if (i == nunits)
-            return config_bad_value(ctx, value, what, err);
-        n *= units[i].scale;
-    }
     if (n < ctx->key->min || n > ctx->key->max) {
         snprintf(why, sizeof(why), "must be between %u and %u", ctx->key->min, ctx->key->max);
         return config_bad_value(ctx, value, why, err);
@@ -404,14 +395,10 @@ static int parse_scaled(unsigned long long *number, const char *value,
 static int parse_size(void *field, char *value, const struct value_ctx *ctx,
                       struct vigie_error *err)
 {
-    static const struct unit_scale units[] = {
-        {'k', 1ull << 10}, {'K', 1ull << 10}, {'m', 1ull << 20}, {'M', 1ull << 20},
-        {'g', 1ull << 30}, {'G', 1ull << 30},
-    };
     unsigned long long bytes;
 
-    if (parse_scaled(&bytes, value, units, sizeof(units) / sizeof(units[0]),
-                     "expected a size such as 65536, 512k or 2M", ctx, err) < 0)
+    if (parse_scaled(&bytes, value, &units_size, "expected a size such as 65536, 512k or 2M",
+                     ctx, err) < 0)
         return -1;
     *(size_t *)field = (size_t)bytes;
     return 0;
@@ -421,12 +408,9 @@ static int parse_size(void *field, char *value, const struct value_ctx *ctx,
 static int parse_duration(void *field, char *value, const struct value_ctx *ctx,
                           struct vigie_error *err)
 {
-    static const struct unit_scale units[] = {
-        {'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 7 * 86400},
-    };
     unsigned long long seconds;
 
-    if (parse_scaled(&seconds, value, units, sizeof(units) / sizeof(units[0]),
+    if (parse_scaled(&seconds, value, &units_duration,
                      "expected a duration such as 300s, 10m, 12h or 180d", ctx, err) < 0)
         return -1;
     *(unsigned *)field = (unsigned)seconds;

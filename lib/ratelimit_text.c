@@ -22,16 +22,7 @@
 
 #include "domains.h"
 #include "ratelimit.h"
-
-/* Units of durations, largest first (ratelimit_duration_format picks the first exact). */
-static const struct {
-    char unit;
-    unsigned long seconds;
-} units[] = {
-    {'w', 7 * 86400}, {'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1},
-};
-
-#define UNIT_COUNT (sizeof(units) / sizeof(units[0]))
+#include "units.h"
 
 /* is_v4 - an IPv4-mapped address (netaddr.h keeps IPv4 so) */
 static bool is_v4(const struct netaddr *addr)
@@ -103,36 +94,18 @@ int ratelimit_key_value(const struct limit_def *limit, const struct message_fact
 /* ratelimit_duration_parse - "10m" and the like to seconds */
 int ratelimit_duration_parse(const char *text, unsigned long *seconds)
 {
-    unsigned long long n = 0;
-    const char *p = text;
+    unsigned long long n;
 
-    for (; *p >= '0' && *p <= '9'; p++) {
-        n = n * 10 + (unsigned long long)(*p - '0');
-        if (n > RATELIMIT_MAX_WINDOW)
-            return -1;
-    }
-    if (p == text || p[0] == '\0' || p[1] != '\0')
+    if (units_parse(text, &units_duration, true, RATELIMIT_MAX_WINDOW, &n) < 0 || n == 0)
         return -1;
-    for (size_t i = 0; i < UNIT_COUNT; i++) {
-        if (*p == units[i].unit) {
-            n *= units[i].seconds;
-            if (n == 0 || n > RATELIMIT_MAX_WINDOW)
-                return -1;
-            *seconds = (unsigned long)n;
-            return 0;
-        }
-    }
-    return -1;
+    *seconds = (unsigned long)n;
+    return 0;
 }
 
 /* ratelimit_duration_format - seconds in the largest exact unit */
 void ratelimit_duration_format(unsigned long seconds, char *buf, size_t size)
 {
-    size_t i = 0;
-
-    while (i + 1 < UNIT_COUNT && (seconds == 0 || seconds % units[i].seconds != 0))
-        i++;
-    snprintf(buf, size, "%lu%c", seconds / units[i].seconds, units[i].unit);
+    units_format(seconds, &units_duration, 0, "s", buf, size);
 }
 
 /* limit_count_name - "messages", "recipients", "bytes", "domains" */

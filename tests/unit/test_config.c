@@ -787,18 +787,20 @@ static void test_bad_values(void **state)
 
     static const char size_why[] = "expected a size such as 65536, 512k or 2M";
     static const char *const bad_sizes[] = {"", "k", "512 k", "512kb", "512x", "-1", "1.5M",
-                                            "1234567890"};
+                                            "12345678901234567890"};
     for (size_t i = 0; i < sizeof(bad_sizes) / sizeof(bad_sizes[0]); i++)
         expect_bad_value("bayes_max_bytes", bad_sizes[i], size_why);
     expect_bad_value("bayes_max_bytes", "2G", "must be between 0 and 1073741824");
+    expect_bad_value("bayes_max_bytes", "1234567890", "must be between 0 and 1073741824");
     expect_bad_value("bayes_max_bytes", "1048577k", "must be between 0 and 1073741824");
 
     static const char duration_why[] = "expected a duration such as 300s, 10m, 12h or 180d";
     static const char *const bad_durations[] = {"", "d", "1y", "1 d", "1dd", "-1d", "1.5h",
-                                                "1ms", "1234567890"};
+                                                "1ms", "12345678901234567890"};
     for (size_t i = 0; i < sizeof(bad_durations) / sizeof(bad_durations[0]); i++)
         expect_bad_value("bayes_token_ttl", bad_durations[i], duration_why);
     expect_bad_value("bayes_token_ttl", "3651d", "must be between 0 and 315360000");
+    expect_bad_value("bayes_token_ttl", "1234567890", "must be between 0 and 315360000");
     expect_bad_value("bayes_cache_ttl", "2d", "must be between 0 and 86400");
     expect_bad_value("bayes_cache_ttl", "86401", "must be between 0 and 86400");
 
