@@ -273,6 +273,22 @@ int ratelimit_call_build(struct ratelimit_call *c, const struct ratelimit_settin
 }
 
 /* ratelimit_call_argv - the one script call of the messages sent */
+/* put - one argument, and its length, at argv[*k] */
+static void put(const char *arg, const char **argv, size_t *argvlen, int *k)
+{
+    argv[*k] = arg;
+    argvlen[(*k)++] = strlen(arg);
+}
+
+/* take - arguments [from, to) of call c, with their lengths, at argv[*k] on */
+static void take(const struct ratelimit_call *c, int from, int to, const char **argv,
+                 size_t *argvlen, int *k)
+{
+    memcpy(argv + *k, c->argv + from, (size_t)(to - from) * sizeof(*argv));
+    memcpy(argvlen + *k, c->argvlen + from, (size_t)(to - from) * sizeof(*argvlen));
+    *k += to - from;
+}
+
 const char **ratelimit_call_argv(const struct ratelimit_call *calls, size_t n,
                                  const char *common[4], size_t **argvlen, int *argc, int *nkeys)
 {
@@ -290,20 +306,17 @@ const char **ratelimit_call_argv(const struct ratelimit_call *calls, size_t n,
         return NULL;
     }
     k = REDISCONN_EVAL_HEAD;
-    argv[k++] = common[0];                              /* the alert stream */
+    put(common[0], argv, *argvlen, &k);                 /* the alert stream */
     for (size_t i = 0; i < n; i++)
-        for (int a = 0; calls[i].sent && a < calls[i].nkeys; a++)
-            argv[k++] = calls[i].argv[a];
+        if (calls[i].sent)
+            take(&calls[i], 0, calls[i].nkeys, argv, *argvlen, &k);
     *nkeys = k - REDISCONN_EVAL_HEAD;
-    argv[k++] = "check";
-    argv[k++] = common[1];                              /* buckets */
-    argv[k++] = common[2];                              /* stream_maxlen */
-    argv[k++] = common[3];                              /* messages */
+    put("check", argv, *argvlen, &k);
+    for (int c = 1; c < 4; c++)
+        put(common[c], argv, *argvlen, &k);             /* buckets, stream_maxlen, messages */
     for (size_t i = 0; i < n; i++)
-        for (int a = calls[i].nkeys; calls[i].sent && a < calls[i].argc; a++)
-            argv[k++] = calls[i].argv[a];
-    for (int a = REDISCONN_EVAL_HEAD; a < k; a++)
-        (*argvlen)[a] = strlen(argv[a]);
+        if (calls[i].sent)
+            take(&calls[i], calls[i].nkeys, calls[i].argc, argv, *argvlen, &k);
     *argc = k;
     return argv;
 }
