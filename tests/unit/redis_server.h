@@ -4,9 +4,10 @@
  * SYNOPSIS
  *	#include "redis_server.h"
  * DESCRIPTION
- *	Included by the tests that need a real Redis (test_redisconn,
- *	test_bayes_store); its functions are static so that each test
- *	program carries its own copy and no library object is needed.
+ *	Included by the tests that need a real Redis; its functions are
+ *	static so that each test program carries its own copy and no
+ *	library object is needed. redis_server_group_setup is the group
+ *	setup most of them share.
  *
  *	redis_server_start runs redis-server (execvp, no shell) on a free
  *	127.0.0.1 port and on a unix socket, with its files in a new
@@ -170,6 +171,24 @@ static int redis_server_start(struct redis_server *s, const char *password)
         return -1;
     }
     return 0;
+}
+
+/*
+ * redis_server_group_setup - start s for a group of tests
+ *	*have says whether it runs; when redis-server is not installed a
+ *	note goes to stderr and the tests skip themselves. Returns 0, or
+ *	-1 when the server failed otherwise (the group fails). static
+ *	inline: not every test program calls it.
+ */
+static inline int redis_server_group_setup(struct redis_server *s, const char *password,
+                                           bool *have)
+{
+    int status = redis_server_start(s, password);
+
+    if (status == 1)
+        fprintf(stderr, "redis-server is not installed: Redis tests skipped\n");
+    *have = status == 0;
+    return status < 0 ? -1 : 0;
 }
 
 #endif

@@ -44,14 +44,12 @@ static int setup(void **state)
     struct bayes_params bp = BAYES_PARAMS_DEFAULT;
     struct redisconn_params rp = {NULL, NULL, 1000, 2000};
     struct vigie_error err;
-    int status = redis_server_start(&fx.server, NULL);
 
     (void)state;
-    if (status == 1)
-        fprintf(stderr, "redis-server is not installed: Redis tests skipped\n");
-    if (status != 0)
-        return status < 0 ? -1 : 0;
-    have_server = true;
+    if (redis_server_group_setup(&fx.server, NULL, &have_server) < 0)
+        return -1;
+    if (!have_server)
+        return 0;
     bp.token_ttl = TTL;
     bp.token_keep = 3;
     bp.cache_tokens = 0;        /* test_cache has its own store with a cache */

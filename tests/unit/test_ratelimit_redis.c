@@ -73,15 +73,11 @@ static void pause_ms(long ms)
 
 static int setup(void **state)
 {
-    int status = redis_server_start(&server, NULL);
     FILE *fp;
 
     (void)state;
-    if (status == 1)
-        fprintf(stderr, "redis-server is not installed: Redis tests skipped\n");
-    have_server = status == 0;
     strcpy(tmpdir, "/tmp/vigie-test-rl.XXXXXX");
-    if (status < 0 || mkdtemp(tmpdir) == NULL)
+    if (redis_server_group_setup(&server, NULL, &have_server) < 0 || mkdtemp(tmpdir) == NULL)
         return -1;
     if (log_setup("test", LOG_MAIL, LOG_LEVEL_INFO, tmp_path("log")) < 0)
         return -1;

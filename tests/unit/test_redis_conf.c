@@ -28,13 +28,8 @@ static bool have_server;
 
 static int setup(void **state)
 {
-    int status = redis_server_start(&server, PASSWORD);
-
     (void)state;
-    if (status == 1)
-        fprintf(stderr, "redis-server is not installed: Redis tests skipped\n");
-    have_server = status == 0;
-    return status < 0 ? -1 : 0;
+    return redis_server_group_setup(&server, PASSWORD, &have_server);
 }
 
 static int teardown(void **state)

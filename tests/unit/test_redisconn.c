@@ -30,13 +30,8 @@ static const struct redis_script broken_script = {"broken", "return redis.call('
 
 static int setup(void **state)
 {
-    int status = redis_server_start(&server, NULL);
-
     (void)state;
-    if (status == 1)
-        fprintf(stderr, "redis-server is not installed: Redis tests skipped\n");
-    have_server = status == 0;
-    return status < 0 ? -1 : 0;
+    return redis_server_group_setup(&server, NULL, &have_server);
 }
 
 static int teardown(void **state)
