@@ -27,8 +27,6 @@
 
 #define FOLLOW_BLOCK_MS "5000"          /* one XREAD's wait */
 #define FOLLOW_TIMEOUT_MS 7000          /* the connection's, above the wait */
-#define DEFAULT_COUNT 20
-#define MAX_COUNT 100000
 
 /* alerts_usage - the synopsis on stderr; the usage-error status */
 static int alerts_usage(void)
@@ -150,13 +148,12 @@ NORETURN static void follow(struct limits_cmd *lc, const char *key, char *last)
 int cmd_alerts(int argc, char **argv)
 {
     const char *config_path = NULL;
-    long count = DEFAULT_COUNT;
+    long count = LIMITS_CMD_COUNT_DEFAULT;
     char last[64] = "0-0";
     struct vigie_error err;
     struct limits_cmd lc;
     struct rlkey key;
     bool live = false;
-    char *end;
     int status = 1;
     int c;
 
@@ -167,8 +164,7 @@ int cmd_alerts(int argc, char **argv)
             config_path = optarg;
             break;
         case 'n':
-            count = strtol(optarg, &end, 10);
-            if (count < 0 || count > MAX_COUNT || *end != '\0' || *optarg == '\0')
+            if (limits_cmd_count(optarg, 0, &count) < 0)
                 return alerts_usage();
             break;
         case 'f':

@@ -21,8 +21,6 @@
 #include "limits_cmd.h"
 #include "ratelimit.h"
 
-#define DEFAULT_COUNT 20
-#define MAX_COUNT 100000
 
 /* A counter kept for sorting: its fullest window and copies of its names. */
 struct top_row {
@@ -101,9 +99,8 @@ int cmd_top(int argc, char **argv)
     struct top_rows t = {0};
     struct vigie_error err;
     struct limits_cmd lc;
-    long count = DEFAULT_COUNT;
+    long count = LIMITS_CMD_COUNT_DEFAULT;
     int status = 1;
-    char *end;
     int c;
 
     optind = 1;
@@ -113,8 +110,7 @@ int cmd_top(int argc, char **argv)
             config_path = optarg;
             break;
         case 'n':
-            count = strtol(optarg, &end, 10);
-            if (count < 1 || count > MAX_COUNT || *end != '\0')
+            if (limits_cmd_count(optarg, 1, &count) < 0)
                 return top_usage();
             break;
         default:

@@ -82,3 +82,15 @@ void limits_cmd_row(const struct limit_usage *u, size_t w)
     printf("%-20s %-32s %-12s %6s %12llu %12llu %4.0f%%\n", u->limit, u->key, u->tier, window,
            u->windows[w].count, u->windows[w].max, limits_cmd_fill(u, w));
 }
+
+/* limits_cmd_count - the number of lines asked by "-n text"; 0, or -1 */
+int limits_cmd_count(const char *text, long min, long *count)
+{
+    char *end;
+    long n = strtol(text, &end, 10);
+
+    if (*text == '\0' || *end != '\0' || n < min || n > LIMITS_CMD_COUNT_MAX)
+        return -1;
+    *count = n;
+    return 0;
+}

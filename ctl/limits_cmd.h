@@ -51,4 +51,14 @@ double limits_cmd_fill(const struct limit_usage *u, size_t w);
 /* limits_cmd_admin - who runs vigiectl: $SUDO_USER, else the login name, else the uid */
 const char *limits_cmd_admin(void);
 
+#define LIMITS_CMD_COUNT_DEFAULT 20 /* lines shown by alerts and top */
+#define LIMITS_CMD_COUNT_MAX 100000
+
+/*
+ * limits_cmd_count - the number of lines asked by "-n text": 0 with
+ *	*count set, or -1 when text is not a whole number from min to
+ *	LIMITS_CMD_COUNT_MAX
+ */
+int limits_cmd_count(const char *text, long min, long *count);
+
 #endif

@@ -75,6 +75,16 @@ expect_output 'kind=limit limit=e2e_lock key=alice@test.example .*action=lock'
 expect_output 'kind=lock key=bob@test.example by=vigiectl .*reason="password reset pending"'
 [ "$(grep -c 'kind=unlock .*detail="unlocked; ' "$E2E_TMP/cmd.out")" -eq 2 ] \
     || { cat "$E2E_TMP/cmd.out"; fail "expected two unlock records"; }
+info "alerts -n and top -n: how many lines, checked"
+expect_status 0 "$ctl" alerts -c "$MILTER_CONF" -n 1
+[ "$(grep -c 'kind=' "$E2E_TMP/cmd.out")" -eq 1 ] || { cat "$E2E_TMP/cmd.out"; fail "expected one alert"; }
+expect_output 'kind=unlock key=bob@test.example'
+expect_status 0 "$ctl" top -c "$MILTER_CONF" -n 1
+expect_output 'alice@test.example'
+for bad in -1 x 100001 ''; do
+    expect_status 2 "$ctl" alerts -c "$MILTER_CONF" -n "$bad"
+done
+expect_status 2 "$ctl" top -c "$MILTER_CONF" -n 0
 n=$(grep -c 'vigie-alert:' "$MILTER_LOG")
 [ "$n" -eq 1 ] || fail "expected 1 alert in the log, found $n"
 e2e_end
