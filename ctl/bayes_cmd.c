@@ -4,6 +4,7 @@
  * DESCRIPTION
  *	See bayes_cmd.h.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "bayes_cmd.h"
@@ -37,6 +38,7 @@ void bayes_cmd_close(struct bayes_cmd *b)
 {
     for (unsigned i = 0; i < BAYES_STORE_PIPELINE; i++)
         tokenizer_free(b->tokenizers[i]);
+    free(b->work);
     bayes_store_free(b->store);
     redisconn_free(b->rc);
     config_free(b->config);
@@ -53,4 +55,23 @@ const struct token_set *bayes_cmd_tokenize(struct bayes_cmd *b, unsigned which,
     tokenizer_reset(t);
     tokenizer_write(t, data, len);
     return tokenizer_finish(t, digest);
+}
+
+/* bayes_cmd_classify - the Bayes result of n tokens; 0, or -1 with err set */
+int bayes_cmd_classify(struct bayes_cmd *b, const struct bayes_counts *counts, size_t n,
+                       struct bayes_counts learned, struct bayes_result *result,
+                       struct vigie_error *err)
+{
+    if (n > b->work_cap) {
+        double *work = realloc(b->work, n * sizeof(*work));
+
+        if (work == NULL) {
+            error_set(err, "out of memory");
+            return -1;
+        }
+        b->work = work;
+        b->work_cap = n;
+    }
+    bayes_classify(&b->params, counts, n, learned, b->work, result);
+    return 0;
 }

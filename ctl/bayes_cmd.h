@@ -35,6 +35,8 @@ struct bayes_cmd {
     struct redisconn *rc;
     struct bayes_store *store;
     struct tokenizer *tokenizers[BAYES_STORE_PIPELINE];
+    double *work;                   /* bayes_classify's scratch */
+    size_t work_cap;
 };
 
 /* bayes_cmd_open - load config_path and build everything; 0, or -1 with err set */
@@ -51,5 +53,14 @@ void bayes_cmd_close(struct bayes_cmd *b);
 const struct token_set *bayes_cmd_tokenize(struct bayes_cmd *b, unsigned which,
                                            const char *data, size_t len,
                                            unsigned char digest[MIME_DIGEST_LEN]);
+
+/*
+ * bayes_cmd_classify - the Bayes result of the n tokens whose counts
+ *	are given, as the milter computes it. Returns 0, or -1 with err
+ *	set when memory is short.
+ */
+int bayes_cmd_classify(struct bayes_cmd *b, const struct bayes_counts *counts, size_t n,
+                       struct bayes_counts learned, struct bayes_result *result,
+                       struct vigie_error *err);
 
 #endif

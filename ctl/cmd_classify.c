@@ -28,7 +28,6 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "bayes_cmd.h"
@@ -44,8 +43,6 @@ struct in_flight {
 struct classify_run {
     struct bayes_cmd bayes;
     const char *scope;
-    double *work;                   /* bayes_classify's scratch */
-    size_t work_cap;
     bool warned;                    /* the untrained warning was given */
     struct in_flight flights[BAYES_STORE_PIPELINE];
     unsigned oldest;                /* of the messages in flight */
@@ -72,23 +69,12 @@ static int land(struct classify_run *r)
 
     r->oldest = (r->oldest + 1) % BAYES_STORE_PIPELINE;
     r->in_flight--;
-    if (bayes_store_fetch_receive(r->bayes.store, &counts, &learned, &r->err) < 0) {
+    if (bayes_store_fetch_receive(r->bayes.store, &counts, &learned, &r->err) < 0
+        || bayes_cmd_classify(&r->bayes, counts, f->set->count, learned, &result, &r->err) < 0) {
         r->failed = true;
         fprintf(stderr, "vigiectl classify: %s: %s\n", f->label, r->err.msg);
         return -1;
     }
-    if (f->set->count > r->work_cap) {
-        double *work = realloc(r->work, f->set->count * sizeof(*work));
-
-        if (work == NULL) {
-            r->failed = true;
-            fprintf(stderr, "vigiectl classify: %s: out of memory\n", f->label);
-            return -1;
-        }
-        r->work = work;
-        r->work_cap = f->set->count;
-    }
-    bayes_classify(&r->bayes.params, counts, f->set->count, learned, r->work, &result);
     if (result.verdict == BAYES_UNTRAINED) {
         if (!r->warned)
             fprintf(stderr, "vigiectl classify: warning: only %lu spam and %lu ham learnt;"
@@ -175,7 +161,6 @@ int cmd_classify(int argc, char **argv)
         perror("vigiectl classify: stdout");
         r.failed = true;
     }
-    free(r.work);
     bayes_cmd_close(&r.bayes);
     return r.failed || r.problems > 0 ? 1 : 0;
 }

@@ -66,7 +66,7 @@ struct bayes_params {
         .robx = 0.6, \
         .min_dev = 0.45, \
         .max_tokens = 150, \
-        .spam_cutoff = 0.9, \
+        .spam_cutoff = 0.8, \
         .ham_cutoff = 0.2, \
         .min_learned = 200, \
         .token_ttl = 180 * 86400, \

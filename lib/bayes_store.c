@@ -17,15 +17,17 @@
 #define PACK 100000000ULL           /* value = spam * PACK + ham */
 #define TOKEN_KEY_CHARS 11          /* base64url of 64 bits */
 #define MESSAGE_KEY_EXTRA 40        /* "bayes:m:" + 32 hex digits */
-#define LEARN_ARGS 4                /* class, operation, ttl, keep */
+#define LEARN_ARGS 5                /* class, operation, ttl, keep, weight cap */
 
 /*
  * The learning script. KEYS: learnt counts, message, tokens...
- * ARGV: "s"|"h", "learn"|"forget", token ttl, keep threshold.
- * Learning adds with INCRBY (no read; a count that would overflow is
- * put back); unlearning reads, lowers (never below zero) and writes
- * back. A token below the keep threshold gets the ttl, one reaching it
- * loses its expiry.
+ * ARGV: "s"|"h", "learn"|"reinforce"|"forget", token ttl, keep
+ * threshold, most learnings of one message. The message key holds its
+ * class and, once reinforced, how many times it was learnt ("s", "s3").
+ * Learning adds one with INCRBY (no read; a count that would overflow
+ * is put back); unlearning reads, lowers by the message's weight
+ * (never below zero) and writes back. A token below the keep threshold
+ * gets the ttl, one reaching it loses its expiry.
  */
 static const struct redis_script learn_script = {
     "bayes learn",
@@ -47,9 +49,9 @@ static const struct redis_script learn_script = {
     "    elseif s + h == keep then redis.call('PERSIST', key) end\n"
     "  end\n"
     "end\n"
-    "local function down(key, spam, expire)\n"
+    "local function down(key, spam, expire, n)\n"
     "  local s, h = split(tonumber(redis.call('GET', key)) or 0)\n"
-    "  if spam then s = math.max(s - 1, 0) else h = math.max(h - 1, 0) end\n"
+    "  if spam then s = math.max(s - n, 0) else h = math.max(h - n, 0) end\n"
     "  if s + h == 0 then\n"
     "    redis.call('DEL', key)\n"
     "  elseif expire and ttl > 0 and s + h < keep then\n"
@@ -58,23 +60,36 @@ static const struct redis_script learn_script = {
     "    redis.call('SET', key, string.format('%.0f', s * M + h), 'KEEPTTL')\n"
     "  end\n"
     "end\n"
-    "local function apply(f, class)\n"
+    "local function apply(f, class, n)\n"
     "  local spam = class == 's'\n"
-    "  f(KEYS[1], spam, false)\n"
-    "  for i = 3, #KEYS do f(KEYS[i], spam, true) end\n"
+    "  f(KEYS[1], spam, false, n)\n"
+    "  for i = 3, #KEYS do f(KEYS[i], spam, true, n) end\n"
+    "end\n"
+    "local function remember(class, weight)\n"
+    "  local v = weight > 1 and class .. weight or class\n"
+    "  if ttl > 0 then redis.call('SET', KEYS[2], v, 'EX', ttl)\n"
+    "  else redis.call('SET', KEYS[2], v) end\n"
     "end\n"
     "local prev = redis.call('GET', KEYS[2])\n"
+    "local class, weight\n"
+    "if prev then\n"
+    "  class, weight = string.sub(prev, 1, 1), tonumber(string.sub(prev, 2)) or 1\n"
+    "end\n"
     "if ARGV[2] == 'forget' then\n"
     "  if not prev then return 'absent' end\n"
-    "  apply(down, prev)\n"
+    "  apply(down, class, weight)\n"
     "  redis.call('DEL', KEYS[2])\n"
     "  return 'forgotten'\n"
     "end\n"
-    "if prev == ARGV[1] then return 'already' end\n"
-    "if prev then apply(down, prev) end\n"
+    "if class == ARGV[1] then\n"
+    "  if ARGV[2] ~= 'reinforce' or weight >= tonumber(ARGV[5]) then return 'already' end\n"
+    "  apply(up, class)\n"
+    "  remember(class, weight + 1)\n"
+    "  return 'reinforced'\n"
+    "end\n"
+    "if prev then apply(down, class, weight) end\n"
     "apply(up, ARGV[1])\n"
-    "if ttl > 0 then redis.call('SET', KEYS[2], ARGV[1], 'EX', ttl)\n"
-    "else redis.call('SET', KEYS[2], ARGV[1]) end\n"
+    "remember(ARGV[1], 1)\n"
     "if prev then return 'relearnt' end\n"
     "return 'learnt'\n",
 };
@@ -86,6 +101,7 @@ static const struct {
     {"learnt", BAYES_LEARNT},
     {"relearnt", BAYES_RELEARNT},
     {"already", BAYES_ALREADY},
+    {"reinforced", BAYES_REINFORCED},
     {"forgotten", BAYES_FORGOTTEN},
     {"absent", BAYES_NOT_LEARNT},
 };
@@ -389,14 +405,20 @@ int bayes_store_fetch(struct bayes_store *store, const char *scope,
     return bayes_store_fetch_receive(store, counts, learned, err);
 }
 
-/* bayes_store_learn - learn (or, with forget, unlearn) one message */
+/* bayes_store_learn - learn, reinforce or forget one message */
 int bayes_store_learn(struct bayes_store *store, const char *scope,
                       const struct token_set *set,
-                      const unsigned char digest[MIME_DIGEST_LEN], bool spam, bool forget,
-                      enum bayes_learn_outcome *outcome, struct vigie_error *err)
+                      const unsigned char digest[MIME_DIGEST_LEN], bool spam,
+                      enum bayes_learn_op op, enum bayes_learn_outcome *outcome,
+                      struct vigie_error *err)
 {
-    const char *args[LEARN_ARGS] = {spam ? "s" : "h", forget ? "forget" : "learn",
-                                    store->ttl, store->keep};
+    static const char *const op_names[] = {
+        [BAYES_OP_LEARN] = "learn",
+        [BAYES_OP_REINFORCE] = "reinforce",
+        [BAYES_OP_FORGET] = "forget",
+    };
+    const char *args[LEARN_ARGS] = {spam ? "s" : "h", op_names[op], store->ttl, store->keep,
+                                    STRINGIFY(BAYES_REINFORCE_MAX)};
     long nkeys;
     size_t a;
     redisReply *reply;
@@ -461,6 +483,8 @@ const char *bayes_outcome_name(enum bayes_learn_outcome outcome)
         return "relearnt";
     case BAYES_ALREADY:
         return "already learnt";
+    case BAYES_REINFORCED:
+        return "reinforced";
     case BAYES_FORGOTTEN:
         return "forgotten";
     case BAYES_NOT_LEARNT:

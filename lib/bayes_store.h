@@ -16,8 +16,10 @@
  *			   after its last learning, so rare tokens fade and
  *			   common ones stay.
  *	P S bayes:n	   learnt messages, spam * 10^8 + ham; never expires.
- *	P S bayes:m:DIGEST a learnt message ("s" or "h"), DIGEST its content
- *			   digest in hex (mime.h); expires with token_ttl.
+ *	P S bayes:m:DIGEST a learnt message: its class ("s" or "h"),
+ *			   followed by the number of times it was learnt
+ *			   once reinforced ("s3"); DIGEST its content digest
+ *			   in hex (mime.h); expires with token_ttl.
  *
  *	Counts saturate at 9 * 10^7 spam and 10^8 - 1 ham, so that the
  *	packed value stays exact in Lua's doubles.
@@ -27,11 +29,16 @@
  *	for the tokens of the shared statistics whose counts it fetched
  *	less than cache_ttl seconds ago (bayes_cache.h; cache_tokens 0:
  *	no cache). Learning through the store drops its cached tokens.
- *	bayes_store_learn is one Lua script, atomic: the same message is
- *	never learnt twice in one class; learning it in the other class
- *	first undoes the earlier learning; forgetting undoes whichever
- *	learning was recorded. (Undoing uses the tokens of the message as
- *	given now; with the same tokenizer settings they are the same.)
+ *	bayes_store_learn is one Lua script, atomic: learning a message
+ *	already learnt in that class does nothing; learning it in the
+ *	other class first undoes the earlier learning; forgetting undoes
+ *	whichever learning was recorded. Reinforcing (train on error, for
+ *	a message the classifier still gets wrong after it was learnt)
+ *	learns it once more in the same class, up to BAYES_REINFORCE_MAX
+ *	times in all; every count then holds learnings rather than
+ *	messages, and moving or forgetting the message undoes all of them.
+ *	(Undoing uses the tokens of the message as given now; with the
+ *	same tokenizer settings they are the same.)
  *
  *	Thread safety: a store belongs to the thread of its redisconn.
  *	Memory: key and argument buffers grow to the largest message seen
@@ -51,11 +58,19 @@
 
 #define BAYES_SCOPE_MAX 256         /* bytes of a per-user scope */
 #define BAYES_STORE_PIPELINE 2      /* fetches that may be pending at once */
+#define BAYES_REINFORCE_MAX 10      /* most learnings of one message */
+
+enum bayes_learn_op {
+    BAYES_OP_LEARN,                 /* learn once in the class given */
+    BAYES_OP_REINFORCE,             /* the same, or once more if learnt in it already */
+    BAYES_OP_FORGET,                /* undo the learning recorded, whatever its class */
+};
 
 enum bayes_learn_outcome {
     BAYES_LEARNT,                   /* new message, learnt */
     BAYES_RELEARNT,                 /* had been learnt in the other class: moved */
     BAYES_ALREADY,                  /* had been learnt in this class: nothing done */
+    BAYES_REINFORCED,               /* reinforce: learnt once more in its class */
     BAYES_FORGOTTEN,                /* forget: the earlier learning was undone */
     BAYES_NOT_LEARNT,               /* forget: the message had not been learnt */
 };
@@ -103,14 +118,16 @@ int bayes_store_fetch_receive(struct bayes_store *store, const struct bayes_coun
                               struct bayes_counts *learned, struct vigie_error *err) WARN_UNUSED;
 
 /*
- * bayes_store_learn - learn (or, with forget, unlearn) one message
- *	spam: the class to learn (ignored by forget). Returns 0 with
- *	*outcome set, or -1 with err set.
+ * bayes_store_learn - learn, reinforce or forget one message
+ *	spam: the class to learn (ignored by forget). Reinforcing a
+ *	message learnt BAYES_REINFORCE_MAX times already gives
+ *	BAYES_ALREADY. Returns 0 with *outcome set, or -1 with err set.
  */
 int bayes_store_learn(struct bayes_store *store, const char *scope,
                       const struct token_set *set,
-                      const unsigned char digest[MIME_DIGEST_LEN], bool spam, bool forget,
-                      enum bayes_learn_outcome *outcome, struct vigie_error *err) WARN_UNUSED;
+                      const unsigned char digest[MIME_DIGEST_LEN], bool spam,
+                      enum bayes_learn_op op, enum bayes_learn_outcome *outcome,
+                      struct vigie_error *err) WARN_UNUSED;
 
 /* bayes_store_learned - the learnt message counts; 0, or -1 with err set */
 int bayes_store_learned(struct bayes_store *store, const char *scope,

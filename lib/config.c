@@ -132,7 +132,7 @@ static const struct config_key config_keys[] = {
      .dmin = 0, .dmax = 0.49},
     {.name = "bayes_max_tokens", .type = KEY_UINT, .def = "150",
      .offset = FIELD(bayes_max_tokens), .min = 0, .max = 100000},
-    {.name = "bayes_spam_cutoff", .type = KEY_DOUBLE, .def = "0.9",
+    {.name = "bayes_spam_cutoff", .type = KEY_DOUBLE, .def = "0.8",
      .offset = FIELD(bayes_spam_cutoff), .dmin = 0.01, .dmax = 1},
     {.name = "bayes_ham_cutoff", .type = KEY_DOUBLE, .def = "0.2",
      .offset = FIELD(bayes_ham_cutoff), .dmin = 0, .dmax = 1},

@@ -368,7 +368,8 @@ void milter_bayes_autolearn(struct milter_conn *conn, const struct message_facts
         return;
     }
     if (bayes_store_learn(tb->store, b->scope, b->set, b->digest,
-                          decision == BAYES_AUTOLEARN_SPAM, false, &outcome, &err) < 0) {
+                          decision == BAYES_AUTOLEARN_SPAM, BAYES_OP_LEARN, &outcome,
+                          &err) < 0) {
         milter_redis_failed(config, milter_queue_id(conn), &err);
         return;
     }

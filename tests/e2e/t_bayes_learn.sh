@@ -3,7 +3,10 @@
 #	Learns a few corpus messages from every kind of source (files, a
 #	directory, a Maildir, an mbox, standard input), checks that
 #	learning twice does nothing, that moving a message to the other
-#	class relearns it, that --forget undoes it, that classify prints
+#	class relearns it, that --forget undoes it, that --on-error learns
+#	only what the classifier does not already get right and reinforces
+#	a message learnt before (forgetting it undoes every learning), that
+#	classify prints
 #	one "path TAB probability TAB verdict" line per message, and that
 #	a Redis that is down is reported. No Postfix: only Redis runs.
 . "$(dirname "$0")/lib.sh"
@@ -60,6 +63,27 @@ expect_status 0 "$ctl" classify -c "$conf" "$E2E_TMP/hamdir" "$E2E_TMP/spam.mbox
 [ "$(grep -c "$(printf '\t')" "$E2E_TMP/cmd.out")" -eq 5 ] || { cat "$E2E_TMP/cmd.out"; fail "expected 5 lines"; }
 expect_output "^$E2E_TMP/spam\.mbox:2	0\.500000	unsure$"
 expect_output "warning: only 5 spam and 5 ham learnt; the classifier needs 200 of each"
+
+info "--on-error: a spam the classifier is not sure of is reinforced"
+# Cutoffs that make the verdict certain: at spam_cutoff 1 no message is
+# surely spam, at 0.01 every learnt spam is.
+second_spam=$(echo "$spam_files" | sed -n 2p)
+{ cat "$conf"; echo "bayes_min_learned = 1"; echo "bayes_spam_cutoff = 1"; echo "bayes_ham_cutoff = 0"; } \
+    >"$E2E_TMP/unsure.conf"
+{ cat "$conf"; echo "bayes_min_learned = 1"; echo "bayes_spam_cutoff = 0.01"; echo "bayes_ham_cutoff = 0"; } \
+    >"$E2E_TMP/sure.conf"
+expect_status 0 "$ctl" learn -q -c "$E2E_TMP/sure.conf" --on-error spam "$second_spam"
+expect_output "1 messages: 0 learnt, 0 relearnt, 0 already learnt, 0 reinforced, 1 already classified spam, .* now 5 spam and 5 ham learnt"
+expect_status 0 "$ctl" learn -q -c "$E2E_TMP/unsure.conf" --on-error spam "$second_spam"
+expect_output "1 messages: 0 learnt, 0 relearnt, 0 already learnt, 1 reinforced, 0 already classified spam, .* now 6 spam and 5 ham learnt"
+info "--on-error moves a ham it finds in the spam class; forgetting undoes every learning"
+expect_status 0 "$ctl" learn -q -c "$E2E_TMP/unsure.conf" --on-error ham "$second_spam"
+expect_output "1 messages: 0 learnt, 1 relearnt, .* now 4 spam and 6 ham learnt"
+expect_status 0 "$ctl" learn -q -c "$E2E_TMP/unsure.conf" --on-error ham "$second_spam"
+expect_output "1 reinforced, .* now 4 spam and 7 ham learnt"
+expect_status 0 "$ctl" learn -q -c "$conf" --forget ham "$second_spam"
+expect_output "1 forgotten, .* now 4 spam and 5 ham learnt"
+expect_status 2 "$ctl" learn -c "$conf" --on-error --forget spam "$second_spam"
 
 info "bad usage and unreadable paths"
 expect_status 2 "$ctl" learn -c "$conf" maybe "$first_spam"

@@ -109,14 +109,14 @@ static size_t index_of(const struct token_set *set, const char *text)
 
 /* learn - learn msg and return the outcome */
 static enum bayes_learn_outcome learn(const char *scope, const char *msg, bool spam,
-                                      bool forget)
+                                      enum bayes_learn_op op)
 {
     unsigned char digest[MIME_DIGEST_LEN];
     const struct token_set *set = tokens(msg, digest);
     enum bayes_learn_outcome outcome;
     struct vigie_error err;
 
-    assert_int_equal(bayes_store_learn(fx.store, scope, set, digest, spam, forget, &outcome,
+    assert_int_equal(bayes_store_learn(fx.store, scope, set, digest, spam, op, &outcome,
                                        &err), 0);
     return outcome;
 }
@@ -163,9 +163,9 @@ static void test_learn_fetch(void **state)
         skip();
     COUNTS(count_of(NULL, spam_a, "pills", &learned), 0, 0);
     COUNTS(learned, 0, 0);
-    assert_int_equal(learn(NULL, spam_a, true, false), BAYES_LEARNT);
-    assert_int_equal(learn(NULL, spam_b, true, false), BAYES_LEARNT);
-    assert_int_equal(learn(NULL, ham_a, false, false), BAYES_LEARNT);
+    assert_int_equal(learn(NULL, spam_a, true, BAYES_OP_LEARN), BAYES_LEARNT);
+    assert_int_equal(learn(NULL, spam_b, true, BAYES_OP_LEARN), BAYES_LEARNT);
+    assert_int_equal(learn(NULL, ham_a, false, BAYES_OP_LEARN), BAYES_LEARNT);
     COUNTS(count_of(NULL, spam_a, "pills", &learned), 1, 0);
     COUNTS(learned, 2, 1);
     COUNTS(count_of(NULL, spam_a, "cheap", &learned), 2, 0);
@@ -183,28 +183,71 @@ static void test_bookkeeping(void **state)
     (void)state;
     if (!have_server)
         skip();
-    assert_int_equal(learn(NULL, spam_a, true, false), BAYES_LEARNT);
-    assert_int_equal(learn(NULL, ham_a, false, false), BAYES_LEARNT);
-    assert_int_equal(learn(NULL, spam_a, true, false), BAYES_ALREADY);
+    assert_int_equal(learn(NULL, spam_a, true, BAYES_OP_LEARN), BAYES_LEARNT);
+    assert_int_equal(learn(NULL, ham_a, false, BAYES_OP_LEARN), BAYES_LEARNT);
+    assert_int_equal(learn(NULL, spam_a, true, BAYES_OP_LEARN), BAYES_ALREADY);
     COUNTS(count_of(NULL, spam_a, "pills", &learned), 1, 0);
     COUNTS(learned, 1, 1);
     /* moved from spam to ham: the spam learning is undone */
-    assert_int_equal(learn(NULL, spam_a, false, false), BAYES_RELEARNT);
+    assert_int_equal(learn(NULL, spam_a, false, BAYES_OP_LEARN), BAYES_RELEARNT);
     COUNTS(count_of(NULL, spam_a, "pills", &learned), 0, 1);
     COUNTS(learned, 0, 2);
     COUNTS(count_of(NULL, spam_a, "shared", &learned), 0, 2);
     /* forgotten: back to the ham message alone; its keys are gone */
-    assert_int_equal(learn(NULL, spam_a, true, true), BAYES_FORGOTTEN);
+    assert_int_equal(learn(NULL, spam_a, true, BAYES_OP_FORGET), BAYES_FORGOTTEN);
     COUNTS(count_of(NULL, spam_a, "pills", &learned), 0, 0);
     COUNTS(learned, 0, 1);
-    assert_int_equal(learn(NULL, spam_a, true, true), BAYES_NOT_LEARNT);
-    assert_int_equal(learn(NULL, ham_a, false, true), BAYES_FORGOTTEN);
+    assert_int_equal(learn(NULL, spam_a, true, BAYES_OP_FORGET), BAYES_NOT_LEARNT);
+    assert_int_equal(learn(NULL, ham_a, false, BAYES_OP_FORGET), BAYES_FORGOTTEN);
     assert_int_equal(command(2, keys), 0);
     assert_string_equal(bayes_outcome_name(BAYES_LEARNT), "learnt");
     assert_string_equal(bayes_outcome_name(BAYES_RELEARNT), "relearnt");
     assert_string_equal(bayes_outcome_name(BAYES_ALREADY), "already learnt");
+    assert_string_equal(bayes_outcome_name(BAYES_REINFORCED), "reinforced");
     assert_string_equal(bayes_outcome_name(BAYES_FORGOTTEN), "forgotten");
     assert_string_equal(bayes_outcome_name(BAYES_NOT_LEARNT), "not learnt");
+}
+
+/*
+ * test_reinforce - train on error: each reinforcement counts once more,
+ *	up to BAYES_REINFORCE_MAX; moving or forgetting undoes them all
+ */
+static void test_reinforce(void **state)
+{
+    struct bayes_counts learned;
+    const char *keys[] = {"KEYS", "vt:*"};
+
+    (void)state;
+    if (!have_server)
+        skip();
+    /* a message never learnt is simply learnt */
+    assert_int_equal(learn(NULL, spam_a, true, BAYES_OP_REINFORCE), BAYES_LEARNT);
+    assert_int_equal(learn(NULL, ham_a, false, BAYES_OP_LEARN), BAYES_LEARNT);
+    assert_int_equal(learn(NULL, spam_a, true, BAYES_OP_REINFORCE), BAYES_REINFORCED);
+    COUNTS(count_of(NULL, spam_a, "pills", &learned), 2, 0);
+    COUNTS(count_of(NULL, spam_a, "shared", &learned), 2, 1);
+    COUNTS(learned, 2, 1);
+    /* a plain learning of a reinforced message changes nothing */
+    assert_int_equal(learn(NULL, spam_a, true, BAYES_OP_LEARN), BAYES_ALREADY);
+    for (int i = 2; i < BAYES_REINFORCE_MAX; i++)
+        assert_int_equal(learn(NULL, spam_a, true, BAYES_OP_REINFORCE), BAYES_REINFORCED);
+    assert_int_equal(learn(NULL, spam_a, true, BAYES_OP_REINFORCE), BAYES_ALREADY);
+    COUNTS(count_of(NULL, spam_a, "pills", &learned), BAYES_REINFORCE_MAX, 0);
+    COUNTS(learned, BAYES_REINFORCE_MAX, 1);
+    /* moved to ham: every spam learning is undone, and it counts once */
+    assert_int_equal(learn(NULL, spam_a, false, BAYES_OP_REINFORCE), BAYES_RELEARNT);
+    COUNTS(count_of(NULL, spam_a, "pills", &learned), 0, 1);
+    COUNTS(count_of(NULL, spam_a, "shared", &learned), 0, 2);
+    COUNTS(learned, 0, 2);
+    assert_int_equal(learn(NULL, spam_a, false, BAYES_OP_REINFORCE), BAYES_REINFORCED);
+    COUNTS(count_of(NULL, spam_a, "pills", &learned), 0, 2);
+    /* forgetting undoes both ham learnings; the other message goes too: nothing left */
+    assert_int_equal(learn(NULL, spam_a, true, BAYES_OP_FORGET), BAYES_FORGOTTEN);
+    COUNTS(count_of(NULL, spam_a, "pills", &learned), 0, 0);
+    COUNTS(count_of(NULL, spam_a, "shared", &learned), 0, 1);
+    COUNTS(learned, 0, 1);
+    assert_int_equal(learn(NULL, ham_a, false, BAYES_OP_FORGET), BAYES_FORGOTTEN);
+    assert_int_equal(command(2, keys), 0);
 }
 
 /* test_expiry - rare tokens expire, common ones (token_keep) do not */
@@ -228,7 +271,7 @@ static void test_expiry(void **state)
     if (!have_server)
         skip();
     for (size_t i = 0; i < 3; i++)
-        assert_int_equal(learn(NULL, msgs[i], false, false), BAYES_LEARNT);
+        assert_int_equal(learn(NULL, msgs[i], false, BAYES_OP_LEARN), BAYES_LEARNT);
     /* distinct: alpha beta gamma here there everywhere, common, words, pairs */
     assert_true(command(2, keys) > 8);
     assert_int_equal(command(2, counts_ttl), -1);
@@ -267,12 +310,12 @@ static void test_scopes(void **state)
     (void)state;
     if (!have_server)
         skip();
-    assert_int_equal(learn("alice@example.org", spam_a, true, false), BAYES_LEARNT);
+    assert_int_equal(learn("alice@example.org", spam_a, true, BAYES_OP_LEARN), BAYES_LEARNT);
     COUNTS(count_of("alice@example.org", spam_a, "pills", &learned), 1, 0);
     COUNTS(learned, 1, 0);
     COUNTS(count_of(NULL, spam_a, "pills", &learned), 0, 0);
     COUNTS(count_of("", spam_a, "pills", &learned), 0, 0);
-    assert_int_equal(learn(NULL, spam_a, true, false), BAYES_LEARNT);
+    assert_int_equal(learn(NULL, spam_a, true, BAYES_OP_LEARN), BAYES_LEARNT);
     memset(long_scope, 'x', sizeof(long_scope) - 1);
     long_scope[sizeof(long_scope) - 1] = '\0';
     assert_int_equal(bayes_store_fetch(fx.store, long_scope, set, &counts, &learned, &err), -1);
@@ -297,13 +340,13 @@ static void test_cache(void **state)
         skip();
     cached = bayes_store_new(fx.rc, "vt:", &bp, &err);
     assert_non_null(cached);
-    assert_int_equal(learn(NULL, spam_a, true, false), BAYES_LEARNT);
+    assert_int_equal(learn(NULL, spam_a, true, BAYES_OP_LEARN), BAYES_LEARNT);
     set = tokens(spam_a, digest);
     cheap = index_of(set, "cheap");
     assert_int_equal(bayes_store_fetch(cached, NULL, set, &counts, &learned, &err), 0);
     COUNTS(counts[cheap], 1, 0);
     /* learnt elsewhere: this store still trusts its cache, but not for learnt counts */
-    assert_int_equal(learn(NULL, spam_b, true, false), BAYES_LEARNT);
+    assert_int_equal(learn(NULL, spam_b, true, BAYES_OP_LEARN), BAYES_LEARNT);
     set = tokens(spam_a, digest);
     assert_int_equal(bayes_store_fetch(cached, NULL, set, &counts, &learned, &err), 0);
     COUNTS(counts[cheap], 1, 0);
@@ -312,7 +355,7 @@ static void test_cache(void **state)
     assert_int_equal(bayes_store_fetch(cached, "x", set, &counts, &learned, &err), 0);
     COUNTS(counts[cheap], 0, 0);
     /* learnt through this store: its tokens are fetched afresh */
-    assert_int_equal(bayes_store_learn(cached, NULL, set, digest, false, false, &outcome, &err), 0);
+    assert_int_equal(bayes_store_learn(cached, NULL, set, digest, false, BAYES_OP_LEARN, &outcome, &err), 0);
     assert_int_equal(outcome, BAYES_RELEARNT);
     assert_int_equal(bayes_store_fetch(cached, NULL, set, &counts, &learned, &err), 0);
     COUNTS(counts[cheap], 1, 1);
@@ -335,7 +378,7 @@ static void test_pipeline(void **state)
     if (!have_server)
         skip();
     assert_non_null(other);
-    assert_int_equal(learn(NULL, spam_a, true, false), BAYES_LEARNT);
+    assert_int_equal(learn(NULL, spam_a, true, BAYES_OP_LEARN), BAYES_LEARNT);
     a = tokens(spam_a, NULL);
     tokenizer_reset(other);
     tokenizer_write(other, ham_a, strlen(ham_a));
@@ -344,7 +387,7 @@ static void test_pipeline(void **state)
     assert_int_equal(bayes_store_fetch_send(fx.store, NULL, b, &err), 0);
     assert_int_equal(bayes_store_fetch_send(fx.store, NULL, a, &err), -1);
     assert_string_equal(err.msg, "bayes: more than 2 fetches pending");
-    assert_int_equal(bayes_store_learn(fx.store, NULL, a, digest, true, false, &outcome, &err), -1);
+    assert_int_equal(bayes_store_learn(fx.store, NULL, a, digest, true, BAYES_OP_LEARN, &outcome, &err), -1);
     assert_string_equal(err.msg, "bayes: 2 fetches are still pending");
     assert_int_equal(bayes_store_fetch(fx.store, NULL, a, &counts, &learned, &err), -1);
     assert_string_equal(err.msg, "bayes: 2 fetches are still pending");
@@ -371,11 +414,11 @@ static void test_script_flush(void **state)
     (void)state;
     if (!have_server)
         skip();
-    assert_int_equal(learn(NULL, spam_a, true, false), BAYES_LEARNT);
+    assert_int_equal(learn(NULL, spam_a, true, BAYES_OP_LEARN), BAYES_LEARNT);
     r = redisconn_command(fx.rc, 2, flush_scripts, lens, &err);
     assert_non_null(r);
     freeReplyObject(r);
-    assert_int_equal(learn(NULL, spam_b, true, false), BAYES_LEARNT);
+    assert_int_equal(learn(NULL, spam_b, true, BAYES_OP_LEARN), BAYES_LEARNT);
 }
 
 /* test_redis_down - every call reports the connection failure */
@@ -405,7 +448,7 @@ static void test_redis_down(void **state)
     assert_string_equal(err.msg, expected);
     snprintf(expected, sizeof(expected),
              "redis %s: unreachable at the last attempt; not retrying yet", address);
-    assert_int_equal(bayes_store_learn(store, NULL, set, digest, true, false, &outcome, &err), -1);
+    assert_int_equal(bayes_store_learn(store, NULL, set, digest, true, BAYES_OP_LEARN, &outcome, &err), -1);
     assert_string_equal(err.msg, expected);
     assert_int_equal(bayes_store_learned(store, NULL, &learned, &err), -1);
     assert_string_equal(err.msg, expected);
@@ -430,9 +473,9 @@ static void test_classify(void **state)
     p.min_learned = 1;
     p.min_dev = 0.1;            /* three messages give no token past the defaults */
     p.robx = 0.5;
-    assert_int_equal(learn(NULL, spam_a, true, false), BAYES_LEARNT);
-    assert_int_equal(learn(NULL, spam_b, true, false), BAYES_LEARNT);
-    assert_int_equal(learn(NULL, ham_a, false, false), BAYES_LEARNT);
+    assert_int_equal(learn(NULL, spam_a, true, BAYES_OP_LEARN), BAYES_LEARNT);
+    assert_int_equal(learn(NULL, spam_b, true, BAYES_OP_LEARN), BAYES_LEARNT);
+    assert_int_equal(learn(NULL, ham_a, false, BAYES_OP_LEARN), BAYES_LEARNT);
     set = tokens("Subject: cheap pills\n\nbuy cheap pills\n", NULL);
     assert_true(set->count <= 64);
     assert_int_equal(bayes_store_fetch(fx.store, NULL, set, &counts, &learned, &err), 0);
@@ -449,6 +492,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_learn_fetch, flush),
         cmocka_unit_test_setup(test_bookkeeping, flush),
+        cmocka_unit_test_setup(test_reinforce, flush),
         cmocka_unit_test_setup(test_expiry, flush),
         cmocka_unit_test_setup(test_scopes, flush),
         cmocka_unit_test_setup(test_cache, flush),

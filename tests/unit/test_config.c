@@ -164,7 +164,7 @@ static void test_defaults(void **state)
     assert_true(config->bayes_robx == 0.6);
     assert_true(config->bayes_min_dev == 0.45);
     assert_int_equal(config->bayes_max_tokens, 150);
-    assert_true(config->bayes_spam_cutoff == 0.9);
+    assert_true(config->bayes_spam_cutoff == 0.8);
     assert_true(config->bayes_ham_cutoff == 0.2);
     assert_int_equal(config->bayes_min_learned, 200);
     assert_int_equal(config->bayes_token_ttl, 180 * 86400);
@@ -408,7 +408,7 @@ static void test_bayes_relations(void **state)
     expect_error("bayes_spam_cutoff = 0.8\nbayes_ham_cutoff = 0.81\n",
                  CONF ": bayes_ham_cutoff (0.81) must not be above bayes_spam_cutoff (0.8)");
     expect_error("bayes_ham_cutoff = 0.95\n",
-                 CONF ": bayes_ham_cutoff (0.95) must not be above bayes_spam_cutoff (0.9)");
+                 CONF ": bayes_ham_cutoff (0.95) must not be above bayes_spam_cutoff (0.8)");
     expect_error("bayes_autolearn_ham_score = 12\n",
                  CONF ": bayes_autolearn_ham_score (12) must be below"
                  " bayes_autolearn_spam_score (12)");
@@ -937,7 +937,7 @@ static void test_dump(void **state)
         "bayes_robx = 0.6\n"
         "bayes_min_dev = 0.45\n"
         "bayes_max_tokens = 150\n"
-        "bayes_spam_cutoff = 0.9\n"
+        "bayes_spam_cutoff = 0.8\n"
         "bayes_ham_cutoff = 0.2\n"
         "bayes_min_learned = 200\n"
         "bayes_token_ttl = 1501m\n"
