@@ -88,8 +88,8 @@ static void show_progress(struct learn_run *r)
 
 /*
  * learn_op - for --on-error, what to do with a message: -1 with r->err
- *	set when Redis failed; 0 when the classifier already gives it its
- *	class; 1 with *op set otherwise
+ *	set when Redis failed or memory ran short; 0 when the classifier
+ *	already gives it its class; 1 with *op set otherwise
  */
 static int learn_op(struct learn_run *r, const struct token_set *set, enum bayes_learn_op *op)
 {

@@ -14,7 +14,8 @@
 
 static const struct command commands[] = {
     {"check", cmd_check, "check [-c vigie.conf] [--rules FILE]   validate config and rules"},
-    {"learn", cmd_learn, "learn [-c vigie.conf] [--forget] [--user SCOPE] [-q] spam|ham PATH...   teach Bayes"},
+    {"learn", cmd_learn,
+     "learn [-c vigie.conf] [--forget | --on-error] [--user SCOPE] [-q] spam|ham PATH...   teach Bayes"},
     {"classify", cmd_classify, "classify [-c vigie.conf] [--user SCOPE] PATH...   Bayes verdict of messages"},
     {"dkim-keygen", cmd_dkim_keygen, "dkim-keygen DOMAIN SELECTOR [-d DIR] [-b BITS]   make a DKIM key"},
     {"postfix-setup", cmd_postfix_setup, "postfix-setup [-c vigie.conf]   print the main.cf lines"},
