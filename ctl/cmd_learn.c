@@ -158,8 +158,8 @@ static void summary(struct learn_run *r)
                r->class_name, r->messages, r->outcomes[BAYES_LEARNT],
                r->outcomes[BAYES_RELEARNT], r->outcomes[BAYES_ALREADY]);
     if (r->on_error)
-        printf(", %lu reinforced, %lu already classified %s", r->outcomes[BAYES_REINFORCED], r->sure,
-               r->class_name);
+        printf(", %lu reinforced, %lu already classified %s", r->outcomes[BAYES_REINFORCED],
+               r->sure, r->class_name);
     printf(", %lu unreadable", r->problems);
     if (!r->failed && bayes_store_learned(r->bayes.store, r->scope, &learned, &r->err) == 0)
         printf("; now %lu spam and %lu ham learnt", learned.spam, learned.ham);
