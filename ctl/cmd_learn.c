@@ -116,17 +116,18 @@ static int learn_message(void *arg, const char *label, const char *data, size_t 
     enum bayes_learn_outcome outcome;
     int wanted = r->on_error ? learn_op(r, set, &op) : 1;
 
-    if (wanted == 0)
-        r->sure++;
-    if (wanted < 0
-        || (wanted > 0 && bayes_store_learn(r->bayes.store, r->scope, set, digest, r->spam, op,
-                                            &outcome, &r->err) < 0)) {
+    if (wanted > 0 && bayes_store_learn(r->bayes.store, r->scope, set, digest, r->spam, op,
+                                        &outcome, &r->err) < 0)
+        wanted = -1;
+    if (wanted < 0) {
         r->failed = true;
         fprintf(stderr, "%svigiectl learn: %s: %s\n", r->progress ? "\r\033[K" : "", label,
                 r->err.msg);
         return -1;
     }
-    if (wanted > 0)
+    if (wanted == 0)
+        r->sure++;
+    else
         r->outcomes[outcome]++;
     r->messages++;
     if (r->progress)

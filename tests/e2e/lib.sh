@@ -538,11 +538,17 @@ start_milter()
     info "vigie-milter (pid $MILTER_PID) on $MILTER_LISTEN"
 }
 
+# daemon_alive PID NAME - fails fast, with the daemons' output, when PID has died
+daemon_alive()
+{
+    kill -0 "$1" 2>/dev/null \
+        || { cat "$E2E_TMP/vigie-milter.out" >&2; fail "$2 exited during start-up"; }
+}
+
 # milter_ready - is the milter socket open? fails fast if the daemon died
 milter_ready()
 {
-    kill -0 "$MILTER_PID" 2>/dev/null \
-        || { cat "$E2E_TMP/vigie-milter.out" >&2; fail "vigie-milter exited during start-up"; }
+    daemon_alive "$MILTER_PID" vigie-milter
     case $MILTER_LISTEN in
         inet:*)
             _mport=${MILTER_LISTEN#inet:}
@@ -839,8 +845,7 @@ start_policyd()
 # policyd_ready - is the policy socket there? fails fast if the daemon died
 policyd_ready()
 {
-    kill -0 "$POLICYD_PID" 2>/dev/null \
-        || { cat "$E2E_TMP/vigie-milter.out" >&2; fail "vigie-policyd exited during start-up"; }
+    daemon_alive "$POLICYD_PID" vigie-policyd
     test -S "$E2E_TMP/policy.sock"
 }
 

@@ -177,6 +177,15 @@ static void run(struct authcheck *ac, const struct snapshot *snap, bool inbound,
         fail_msg("eom: %s", err.msg);
 }
 
+/* facts_of - run m inbound through ac, then its facts (freshly initialized) */
+static void facts_of(struct authcheck *ac, const struct snapshot *snap, const struct message *m,
+                     struct message_facts *facts)
+{
+    run(ac, snap, true, m);
+    facts_init(facts);
+    authcheck_facts(ac, facts);
+}
+
 /* headers_of - authcheck_headers that must succeed */
 static struct authcheck_headers headers_of(const struct authcheck *ac)
 {
@@ -228,9 +237,7 @@ static void test_inbound_pass(void **state)
     char line[256];
 
     (void)state;
-    run(&ac, snap, true, &m);
-    facts_init(&facts);
-    authcheck_facts(&ac, &facts);
+    facts_of(&ac, snap, &m, &facts);
     assert_string_equal(facts.spf, "pass");
     assert_string_equal(facts.spf_helo, "pass");
     assert_string_equal(facts.dkim, "pass");
@@ -324,9 +331,7 @@ static void test_tampered(void **state)
 
     (void)state;
     m.body = "Hello Bob,\r\nlunch at one?\r\n";
-    run(&ac, snap, true, &m);
-    facts_init(&facts);
-    authcheck_facts(&ac, &facts);
+    facts_of(&ac, snap, &m, &facts);
     assert_string_equal(facts.dkim, "fail");
     assert_int_equal(facts.dkim_count, 1);
     assert_string_equal(facts.dmarc, "pass");
@@ -352,9 +357,7 @@ static void test_forged_from(void **state)
     m.client = "203.0.113.9";
     m.helo = "mx.forger.test";
     m.sender = "bounce@forger.test";
-    run(&ac, snap, true, &m);
-    facts_init(&facts);
-    authcheck_facts(&ac, &facts);
+    facts_of(&ac, snap, &m, &facts);
     assert_string_equal(facts.spf, "none");
     assert_string_equal(facts.dkim, "none");
     assert_string_equal(facts.dmarc, "fail");
@@ -371,9 +374,7 @@ static void test_forged_from(void **state)
 
     /* SPF fails too when the envelope sender is the domain's. */
     m.sender = "alice@example.net";
-    run(&ac, snap, true, &m);
-    facts_init(&facts);
-    authcheck_facts(&ac, &facts);
+    facts_of(&ac, snap, &m, &facts);
     assert_string_equal(facts.spf, "fail");
     assert_string_equal(facts.dmarc, "fail");
     authcheck_reset(&ac);
@@ -391,9 +392,7 @@ static void test_policies(void **state)
     (void)state;
     m.client = "203.0.113.9";
     m.fields[0] = (struct header_field){"From", " news@quarantine.example"};
-    run(&ac, snap, true, &m);
-    facts_init(&facts);
-    authcheck_facts(&ac, &facts);
+    facts_of(&ac, snap, &m, &facts);
     assert_string_equal(facts.dmarc, "fail");
     assert_string_equal(facts.dmarc_policy, "quarantine");
     assert_string_equal(facts.dmarc_quarantine, "score");
@@ -401,18 +400,14 @@ static void test_policies(void **state)
 
     /* pct=0: every message is outside the sample, reject becomes quarantine. */
     m.fields[0] = (struct header_field){"From", " news@sampled.example"};
-    run(&ac, snap, true, &m);
-    facts_init(&facts);
-    authcheck_facts(&ac, &facts);
+    facts_of(&ac, snap, &m, &facts);
     assert_string_equal(facts.dmarc, "fail");
     assert_string_equal(facts.dmarc_policy, "quarantine");
     authcheck_reset(&ac);
 
     /* No From at all: none, and no policy. */
     m.fields[0] = (struct header_field){"Sender", " news@sampled.example"};
-    run(&ac, snap, true, &m);
-    facts_init(&facts);
-    authcheck_facts(&ac, &facts);
+    facts_of(&ac, snap, &m, &facts);
     assert_string_equal(facts.dmarc, "none");
     assert_string_equal(facts.dmarc_policy, "");
     assert_string_equal(facts.from_domain, "");
@@ -432,9 +427,7 @@ static void test_dns_trouble(void **state)
     (void)state;
     m.sender = "x@broken.example";
     m.fields[0] = (struct header_field){"From", " x@broken.example"};
-    run(&ac, snap, true, &m);
-    facts_init(&facts);
-    authcheck_facts(&ac, &facts);
+    facts_of(&ac, snap, &m, &facts);
     assert_string_equal(facts.spf, "temperror");
     assert_string_equal(facts.dmarc, "temperror");
     h = headers_of(&ac);
@@ -456,9 +449,7 @@ static void test_turned_off(void **state)
 
     (void)state;
     assert_null(snap->psl);
-    run(&ac, snap, true, &plain);
-    facts_init(&facts);
-    authcheck_facts(&ac, &facts);
+    facts_of(&ac, snap, &plain, &facts);
     assert_string_equal(facts.spf, "");
     assert_string_equal(facts.spf_helo, "");
     assert_string_equal(facts.dkim, "");
